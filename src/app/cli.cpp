@@ -1,0 +1,170 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "app/build_info.h"
+#include "server/server_module.h"
+
+namespace ew {
+namespace {
+
+struct ServeFlags {
+  std::string config_file;
+  std::string listen;
+  int workers = -1;
+  std::string root;
+  std::vector<std::string> upstreams;
+};
+
+config::Schema build_schema(const std::vector<ModulePtr>& modules) {
+  config::Schema schema;
+  declare_server_settings(schema);
+  for (const auto& module : modules) module->declare(schema);
+  return schema;
+}
+
+void print_problems(const std::vector<std::string>& problems, std::string_view source) {
+  std::fprintf(stderr, "edgewatch: %s has %zu problem%s:\n", std::string(source).c_str(),
+               problems.size(), problems.size() == 1 ? "" : "s");
+  for (const auto& problem : problems) std::fprintf(stderr, "  - %s\n", problem.c_str());
+  std::fprintf(stderr, "Fix the values above; `edgewatch check-config FILE` checks a file.\n");
+}
+
+// Loads and validates the configuration with every module's rules. Returns nullopt after
+// printing every problem.
+std::optional<config::Settings> load_settings(const config::Schema& schema,
+                                              const std::vector<ModulePtr>& modules,
+                                              config::Sources sources) {
+  std::string source = sources.file ? "the configuration (" + *sources.file + ")"
+                                    : std::string("the configuration");
+  try {
+    config::Settings settings = config::load(schema, sources);
+    std::vector<std::string> problems;
+    for (const auto& module : modules) module->validate(settings, problems);
+    if (!problems.empty()) {
+      print_problems(problems, source);
+      return std::nullopt;
+    }
+    for (const auto& warning : settings.warnings()) {
+      std::fprintf(stderr, "edgewatch: warning: %s\n", warning.c_str());
+    }
+    return settings;
+  } catch (const config::ConfigError& error) {
+    print_problems(error.problems(), source);
+    return std::nullopt;
+  }
+}
+
+config::Sources serve_sources(const ServeFlags& flags) {
+  config::Sources sources;
+  sources.environment = config::process_environment();
+  if (!flags.config_file.empty()) {
+    sources.file = flags.config_file;
+  } else if (auto it = sources.environment.find("EDGEWATCH_CONFIG");
+             it != sources.environment.end() && !it->second.empty()) {
+    sources.file = it->second;
+  }
+  if (!flags.listen.empty()) sources.overrides.emplace_back("server.listen", flags.listen);
+  if (flags.workers >= 0) {
+    sources.overrides.emplace_back("server.workers", std::to_string(flags.workers));
+  }
+  if (!flags.root.empty()) sources.overrides.emplace_back("static.root", flags.root);
+  if (!flags.upstreams.empty()) {
+    std::string joined;
+    for (const auto& url : flags.upstreams) joined += (joined.empty() ? "" : ",") + url;
+    sources.overrides.emplace_back("proxy.upstreams", joined);
+  }
+  return sources;
+}
+
+int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules) {
+  config::Schema schema = build_schema(modules);
+  auto settings = load_settings(schema, modules, serve_sources(flags));
+  if (!settings) return kExitUsage;
+  try {
+    log::init(log_options(*settings));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "edgewatch: cannot open the error log: %s\n", e.what());
+    return kExitUsage;
+  }
+  auto router = std::make_shared<Router>();
+  Registrar registrar(*router);
+  try {
+    for (auto& module : modules) module->start(*settings, registrar);
+    Server server(server_options(*settings), router,
+                  Server::Hooks{registrar.reload_hooks(), registrar.stop_hooks()});
+    server.listen();
+    spdlog::info("edgewatch {} listening on http://{} ({} routes)", build_info::kVersion,
+                 server.local_address(), router->size());
+    server.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    log::shutdown();
+    return kExitFailure;
+  }
+  log::shutdown();
+  return kExitOk;
+}
+
+int check_config(const std::string& file, std::vector<ModulePtr>& modules) {
+  config::Schema schema = build_schema(modules);
+  config::Sources sources;
+  sources.file = file;
+  sources.environment = config::process_environment();
+  auto settings = load_settings(schema, modules, sources);
+  if (!settings) return kExitUsage;
+  std::fputs(settings->to_toml(schema).c_str(), stdout);
+  std::fprintf(stderr, "edgewatch: %s is valid\n", file.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv, std::vector<ModulePtr> modules) {
+  CLI::App app{"edgewatch: static edge, streaming gateway and monitoring backend in one binary"};
+  app.require_subcommand(1);
+  int exit_code = kExitOk;
+
+  ServeFlags flags;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve HTTP until SIGTERM or SIGINT");
+  serve_cmd->add_option("-c,--config", flags.config_file, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("-l,--listen", flags.listen, "HOST:PORT to listen on (server.listen)");
+  serve_cmd->add_option("-w,--workers", flags.workers, "Worker threads; 0 = one per core")
+      ->check(CLI::Range(0, 256));
+  serve_cmd->add_option("-r,--root", flags.root, "Directory of static files to serve");
+  serve_cmd->add_option("-u,--upstream", flags.upstreams,
+                        "Upstream URL for the /api/ proxy (repeatable)");
+  serve_cmd->callback([&] { exit_code = serve(flags, modules); });
+
+  std::string check_file;
+  auto* check_cmd =
+      app.add_subcommand("check-config", "Validate a configuration file and print it in full");
+  check_cmd->add_option("file", check_file, "TOML configuration file")->required();
+  check_cmd->callback([&] { exit_code = check_config(check_file, modules); });
+
+  auto* version_cmd = app.add_subcommand("version", "Print version, git commit and build date");
+  version_cmd->callback([&] {
+    std::printf("edgewatch %s\ncommit %s\nbuilt %s\n", build_info::kVersion,
+                build_info::kGitCommit, build_info::kBuildDate);
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);  // prints the help of the subcommand that was asked
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "edgewatch: %s\nRun `edgewatch --help` for usage.\n", e.what());
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace ew

@@ -1,0 +1,41 @@
+// Connection-level handlers. The reverse proxy and WebSocket tunnel need the socket itself,
+// before the request body is read, so that bodies stream instead of being held whole. Only
+// such modules include this header (and with it Asio and Beast).
+#pragma once
+
+#include <utility>  // before asio/awaitable.hpp: Boost 1.74 with g++ 12
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstdint>
+
+#include "core/handler.h"
+
+namespace ew {
+
+struct StreamContext {
+  boost::asio::ip::tcp::socket& socket;
+  boost::beast::flat_buffer& buffer;  // bytes already read past the header
+  // The header is parsed; the body (if any) is still unread. Convert it to another body type
+  // (request_parser<buffer_body>(std::move(parser))) to stream the body.
+  boost::beast::http::request_parser<boost::beast::http::string_body>& parser;
+  Request& request;
+  const RouteOptions& options;
+  // Filled by the handler for the server: whether the connection may serve another request,
+  // and what to write in the access log.
+  bool keep_alive = false;
+  int status = 0;
+  std::uint64_t bytes_sent = 0;
+};
+
+// While serve() runs, the server's header/idle timeouts do not apply to the connection: the
+// handler owns its own timeouts. serve() must not throw.
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  virtual boost::asio::awaitable<void> serve(StreamContext& context) = 0;
+};
+
+}  // namespace ew

@@ -1,0 +1,243 @@
+#include "server/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "server/server_impl.h"
+
+namespace ew {
+namespace detail {
+namespace {
+
+constexpr auto kSweepInterval = std::chrono::milliseconds(100);
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+
+net::awaitable<void> run_session(std::shared_ptr<Session> session) { co_await session->run(); }
+
+bool out_of_descriptors(const error_code& ec) {
+  return ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_memory ||
+         ec == net::error::no_buffer_space;
+}
+
+}  // namespace
+
+Worker::Worker(Shared& s) : shared(s) {}
+
+std::list<Session*>::iterator Worker::add(Session* session) {
+  return sessions_.insert(sessions_.end(), session);
+}
+
+void Worker::bind(const tcp::endpoint& endpoint) {
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  // Every worker binds the same port; the kernel spreads new connections across them.
+  int one = 1;
+  if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    throw std::runtime_error("cannot set SO_REUSEPORT");
+  }
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void Worker::start() {
+  net::co_spawn(ioc, accept_loop(), net::detached);
+  net::co_spawn(ioc, sweep_loop(), net::detached);
+}
+
+net::awaitable<void> Worker::accept_loop() {
+  net::steady_timer pause(ioc);
+  bool warned = false;
+  while (acceptor_.is_open()) {
+    // At the connection cap, stop accepting and let the kernel backlog hold new clients.
+    if (shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+      if (!warned) {
+        spdlog::warn("connection limit of {} reached; accepting paused",
+                     shared.options.max_connections);
+        warned = true;
+      }
+      pause.expires_after(std::chrono::milliseconds(20));
+      error_code ec;
+      co_await pause.async_wait(with_ec(ec));
+      continue;
+    }
+    warned = false;
+    error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(with_ec(ec));
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor_.is_open()) break;
+      if (out_of_descriptors(ec)) {
+        // No busy loop on EMFILE: back off and let connections close.
+        spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptBackoff.count());
+        pause.expires_after(kAcceptBackoff);
+        co_await pause.async_wait(with_ec(ec));
+      }
+      continue;
+    }
+    shared.accepted.fetch_add(1, std::memory_order_relaxed);
+    auto session = std::make_shared<Session>(*this, std::move(socket));
+    net::co_spawn(ioc, run_session(std::move(session)), net::detached);
+  }
+}
+
+net::awaitable<void> Worker::sweep_loop() {
+  net::steady_timer timer(ioc);
+  for (;;) {
+    timer.expires_after(kSweepInterval);
+    error_code ec;
+    co_await timer.async_wait(with_ec(ec));
+    if (ec) co_return;
+    auto now = Clock::now();
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      Session* session = *it++;  // closing may not erase, but stay safe
+      session->check_deadline(now);
+    }
+  }
+}
+
+void Worker::begin_drain() {
+  error_code ec;
+  acceptor_.close(ec);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Session* session = *it++;
+    session->close_if_idle();
+  }
+}
+
+void Worker::close_all() {
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Session* session = *it++;
+    session->close_now();
+  }
+}
+
+}  // namespace detail
+
+struct Server::Impl {
+  detail::Shared shared;
+  Hooks hooks;
+  std::vector<std::unique_ptr<detail::Worker>> workers;
+  std::string local_address;
+  detail::net::io_context control{1};
+  std::atomic<bool> stop_requested{false};
+};
+
+Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->shared.options = std::move(options);
+  impl_->shared.router = std::move(router);
+  impl_->hooks = std::move(hooks);
+}
+
+Server::~Server() = default;
+
+void Server::listen() {
+  using namespace detail;
+  const auto& o = impl_->shared.options;
+  error_code ec;
+  auto address = net::ip::make_address(o.host.empty() ? "0.0.0.0" : o.host, ec);
+  if (ec) {
+    tcp::resolver resolver(impl_->control);
+    auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
+    if (ec || results.empty()) {
+      throw std::runtime_error("cannot resolve listen host \"" + o.host + "\": " + ec.message());
+    }
+    address = results.begin()->endpoint().address();
+  }
+  tcp::endpoint endpoint(address, o.port);
+  if (o.port != 0) {
+    // SO_REUSEPORT would let a second edgewatch silently share the port with us; a plain bind
+    // first makes "address in use" an error, as users expect.
+    tcp::acceptor probe(impl_->control);
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + ec.message());
+    }
+  }
+  for (int i = 0; i < std::max(1, o.workers); ++i) {
+    auto worker = std::make_unique<Worker>(impl_->shared);
+    try {
+      worker->bind(endpoint);
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + e.code().message());
+    }
+    // Port 0 asks for an ephemeral port; the other workers must share the one the first got.
+    if (i == 0) endpoint = worker->local_endpoint();
+    impl_->workers.push_back(std::move(worker));
+  }
+  auto bound = impl_->workers.front()->local_endpoint();
+  impl_->local_address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                                  : bound.address().to_string()) +
+                         ":" + std::to_string(bound.port());
+}
+
+std::string Server::local_address() const { return impl_->local_address; }
+
+ServerStats Server::stats() const {
+  const auto& s = impl_->shared;
+  return {s.open.load(), s.accepted.load(), s.requests.load(), s.in_flight.load()};
+}
+
+void Server::stop() {
+  impl_->stop_requested = true;
+  detail::net::post(impl_->control, [this] { impl_->control.stop(); });
+}
+
+void Server::run() {
+  using namespace detail;
+  auto& impl = *impl_;
+  std::vector<std::thread> threads;
+  for (auto& worker : impl.workers) {
+    worker->start();
+    threads.emplace_back([w = worker.get()] { w->ioc.run(); });
+  }
+
+  // The control thread (this one) owns signals; workers never see them.
+  net::signal_set stop_signals(impl.control, SIGTERM, SIGINT);
+  net::signal_set reload_signal(impl.control, SIGHUP);
+  std::function<void()> wait_reload;
+  wait_reload = [&] {
+    reload_signal.async_wait([&](const error_code& ec, int) {
+      if (ec) return;
+      spdlog::info("SIGHUP: reloading");
+      for (auto& hook : impl.hooks.on_reload) hook();
+      wait_reload();
+    });
+  };
+  wait_reload();
+  stop_signals.async_wait([&](const error_code& ec, int signal) {
+    if (!ec) spdlog::info("signal {}: draining", signal);
+    impl.control.stop();
+  });
+  if (!impl.stop_requested) impl.control.run();
+
+  // Drain: stop accepting, close idle connections, let requests in flight finish.
+  impl.shared.draining = true;
+  for (auto& hook : impl.hooks.on_stop) hook();
+  for (auto& worker : impl.workers) net::post(worker->ioc, [w = worker.get()] { w->begin_drain(); });
+  auto deadline = Clock::now() + impl.shared.options.drain_timeout;
+  while (impl.shared.open.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (impl.shared.open.load() > 0) {
+    spdlog::warn("drain deadline passed with {} connections open; closing them",
+                 impl.shared.open.load());
+    for (auto& worker : impl.workers) net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& worker : impl.workers) worker->ioc.stop();
+  for (auto& thread : threads) thread.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace ew

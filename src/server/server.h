@@ -1,0 +1,66 @@
+// The HTTP/1.1 server: one io_context and one SO_REUSEPORT acceptor per worker thread, so
+// workers share nothing on the hot path. Free of Asio and Beast; see server_impl.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/router.h"
+
+namespace ew {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 8080;
+  int workers = 1;
+  std::uint64_t max_header_size = 16 * 1024;
+  std::uint64_t max_body_size = 1024 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};  // whole request header
+  std::chrono::milliseconds body_timeout{60'000};    // between two reads of a body
+  std::chrono::milliseconds send_timeout{60'000};    // between two writes of a response
+  std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds drain_timeout{30'000};   // grace for requests in flight at stop
+  std::uint64_t max_connections = 10'000;
+};
+
+// Process-wide counters, updated lock-free by the workers and read by /metrics.
+struct ServerStats {
+  std::uint64_t open_connections = 0;
+  std::uint64_t accepted_connections = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t in_flight = 0;
+};
+
+class Server {
+ public:
+  struct Hooks {
+    std::vector<std::function<void()>> on_reload;  // SIGHUP
+    std::vector<std::function<void()>> on_stop;    // before draining
+  };
+
+  Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every worker's acceptor. Throws std::runtime_error naming the address on failure.
+  void listen();
+  // "127.0.0.1:43123" once listening; the real port when port 0 was asked for.
+  std::string local_address() const;
+  // Serves until SIGTERM or SIGINT (or stop()), drains, and returns.
+  void run();
+  // Begins a graceful stop from any thread.
+  void stop();
+
+  ServerStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ew

@@ -1,0 +1,86 @@
+// Internals of the server, shared by server.cpp and session.cpp only.
+#pragma once
+
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <atomic>
+#include <chrono>
+#include <list>
+#include <memory>
+
+#include "server/server.h"
+
+namespace ew::detail {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+inline auto with_ec(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// Process-wide state: options and router are read-only once serving; counters are atomics.
+struct Shared {
+  ServerOptions options;
+  std::shared_ptr<const Router> router;
+  std::atomic<std::uint64_t> open{0};
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> in_flight{0};
+  std::atomic<bool> draining{false};
+};
+
+class Session;
+
+// One thread's world: its io_context, its acceptor and the sessions it owns. Nothing here is
+// touched by another thread except through post().
+class Worker {
+ public:
+  explicit Worker(Shared& shared);
+  void bind(const tcp::endpoint& endpoint);
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void start();
+  // Posted to this worker: stop accepting and close idle keep-alive connections.
+  void begin_drain();
+  // Posted to this worker: close every connection now.
+  void close_all();
+
+  Shared& shared;
+  net::io_context ioc{1};
+
+  std::list<Session*>::iterator add(Session* session);
+  void remove(std::list<Session*>::iterator it) { sessions_.erase(it); }
+
+ private:
+  net::awaitable<void> accept_loop();
+  net::awaitable<void> sweep_loop();
+
+  tcp::acceptor acceptor_{ioc};
+  std::list<Session*> sessions_;
+};
+
+enum class Phase : std::uint8_t { kIdle, kHeader, kBody, kHandling, kWriting, kStream };
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Worker& worker, tcp::socket socket);
+  ~Session();
+  net::awaitable<void> run();
+
+  // Called by the worker's sweep; closes the socket when the current phase's deadline passed.
+  void check_deadline(Clock::time_point now);
+  // Closes the connection if it is between requests.
+  void close_if_idle();
+  void close_now();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace ew::detail

@@ -1,0 +1,482 @@
+// One client connection: read a request, route it, run its handler, write the response, and
+// repeat while keep-alive allows. Every phase has a deadline that the worker's sweep enforces.
+#include <sys/sendfile.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cerrno>
+#include <ctime>
+#include <limits>
+#include <optional>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "core/request_id.h"
+#include "log/log.h"
+#include "server/handoff.h"
+#include "server/server_impl.h"
+
+namespace ew::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr auto kNever = Clock::time_point::max();
+
+// "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\n", rebuilt at most once a second per thread.
+std::string_view date_line() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char line[48];
+  thread_local std::size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    length = std::strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached_second = now;
+  }
+  return {line, length};
+}
+
+bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+
+// Receives the response of one request. Synchronous handlers complete it while the session is
+// still inside the handler call; asynchronous ones from any thread, through a post.
+class Sink final : public ResponseSink, public std::enable_shared_from_this<Sink> {
+ public:
+  explicit Sink(net::io_context& ioc) : ioc_(ioc), timer_(ioc), owner_(std::this_thread::get_id()) {}
+
+  void complete(Response&& response) override {
+    if (inline_ && std::this_thread::get_id() == owner_) {
+      result_ = std::move(response);
+      return;
+    }
+    net::post(ioc_, [self = shared_from_this(), response = std::move(response)]() mutable {
+      self->result_ = std::move(response);
+      self->timer_.cancel();
+    });
+  }
+
+  void set_inline(bool on) { inline_ = on; }
+
+  net::awaitable<Response> wait() {
+    while (!result_) {
+      error_code ec;
+      timer_.expires_at(kNever);
+      co_await timer_.async_wait(with_ec(ec));
+    }
+    Response response = std::move(*result_);
+    result_.reset();
+    co_return response;
+  }
+
+  std::optional<Response> take() {
+    std::optional<Response> out = std::move(result_);
+    result_.reset();
+    return out;
+  }
+
+ private:
+  net::io_context& ioc_;
+  net::steady_timer timer_;
+  std::thread::id owner_;
+  bool inline_ = false;
+  std::optional<Response> result_;
+};
+
+using HeaderParser = http::request_parser<http::string_body>;
+
+template <class Message>
+void fill_headers(const Message& message, Request& request) {
+  auto& headers = request.mutable_headers();
+  headers.clear();
+  for (const auto& field : message) {
+    headers.push_back({{field.name_string().data(), field.name_string().size()},
+                       {field.value().data(), field.value().size()}});
+  }
+}
+
+int status_for_parse_error(const error_code& ec) {
+  if (ec == http::error::header_limit) return 431;
+  if (ec == http::error::body_limit) return 413;
+  return 400;
+}
+
+}  // namespace
+
+struct Session::State {
+  State(Worker& w, tcp::socket s) : worker(w), options(w.shared.options), socket(std::move(s)) {}
+
+  Worker& worker;
+  const ServerOptions& options;
+  tcp::socket socket;
+  beast::flat_buffer buffer;
+  std::list<Session*>::iterator registry;
+  Phase phase = Phase::kIdle;
+  Clock::time_point deadline = kNever;
+  std::string client_address;
+  std::string request_id;
+  std::string out;  // serialized response head, reused across requests
+  Request request;
+  std::shared_ptr<Sink> sink;
+  bool closed = false;
+
+  // Per request.
+  Clock::time_point started;
+  bool keep_alive = false;
+  bool head = false;
+  bool log_this = true;
+
+  void enter(Phase next, std::chrono::milliseconds timeout) {
+    phase = next;
+    deadline = Clock::now() + timeout;
+  }
+
+  net::awaitable<bool> serve_one();
+  net::awaitable<bool> wait_for_request();
+  net::awaitable<bool> read_body(HeaderParser& header_parser,
+                                 const Route& route);
+  net::awaitable<Response> call_handler(const Route& route);
+  net::awaitable<void> serve_stream(HeaderParser& parser,
+                                    const Route& route);
+  net::awaitable<bool> write(Response& response);
+  net::awaitable<bool> send_file(const FileRegion& region);
+  net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
+  void prepare_request(const HeaderParser& parser);
+  void log_access(int status, std::uint64_t bytes);
+};
+
+Session::Session(Worker& worker, tcp::socket socket)
+    : state_(std::make_unique<State>(worker, std::move(socket))) {
+  auto& s = *state_;
+  error_code ec;
+  auto remote = s.socket.remote_endpoint(ec);
+  if (!ec) s.client_address = remote.address().to_string();
+  s.socket.set_option(tcp::no_delay(true), ec);
+  s.registry = worker.add(this);
+  worker.shared.open.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session::~Session() {
+  state_->worker.remove(state_->registry);
+  state_->worker.shared.open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::check_deadline(Clock::time_point now) {
+  if (state_->phase != Phase::kStream && now >= state_->deadline) close_now();
+}
+
+void Session::close_if_idle() {
+  if (state_->phase == Phase::kIdle) close_now();
+}
+
+void Session::close_now() {
+  auto& s = *state_;
+  if (s.closed) return;
+  s.closed = true;
+  s.deadline = kNever;
+  error_code ec;
+  s.socket.shutdown(tcp::socket::shutdown_both, ec);
+  s.socket.close(ec);
+}
+
+net::awaitable<void> Session::run() {
+  auto& s = *state_;
+  s.sink = std::make_shared<Sink>(s.worker.ioc);
+  while (!s.closed && co_await s.serve_one()) {
+  }
+  if (!s.closed) {
+    // Half-close first so the client reads the whole last response before the FIN.
+    error_code ec;
+    s.socket.shutdown(tcp::socket::shutdown_send, ec);
+    s.closed = true;
+    s.socket.close(ec);
+  }
+}
+
+// Waits until the next request starts arriving; false when the connection should end.
+net::awaitable<bool> Session::State::wait_for_request() {
+  if (buffer.size() > 0) co_return true;
+  if (worker.shared.draining.load(std::memory_order_relaxed)) co_return false;
+  enter(Phase::kIdle, options.idle_timeout);
+  error_code ec;
+  std::size_t n = co_await socket.async_read_some(buffer.prepare(4096), with_ec(ec));
+  if (ec || n == 0) co_return false;
+  buffer.commit(n);
+  co_return true;
+}
+
+void Session::State::prepare_request(const HeaderParser& parser) {
+  const auto& message = parser.get();
+  Request& r = request;
+  r.mutable_params().clear();
+  r.body.clear();
+  auto method_name = message.method_string();
+  r.method_name = {method_name.data(), method_name.size()};
+  r.method = parse_method(r.method_name);
+  auto target = message.target();
+  r.target = {target.data(), target.size()};
+  std::size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
+  r.version = message.version();
+  r.keep_alive = message.keep_alive();
+  r.client_address = client_address;
+  fill_headers(message, r);
+  std::string_view given = r.header("X-Request-Id");
+  request_id = is_sane_request_id(given) ? std::string(given) : new_request_id();
+  r.request_id = request_id;
+}
+
+net::awaitable<bool> Session::State::serve_one() {
+  if (!co_await wait_for_request()) co_return false;
+  started = Clock::now();
+  enter(Phase::kHeader, options.header_timeout);
+  log_this = true;
+  head = false;
+  keep_alive = false;
+  request_id.clear();
+
+  HeaderParser parser;
+  // The body limit depends on the route, known only after the header: it is applied then.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  parser.header_limit(static_cast<std::uint32_t>(options.max_header_size));
+  error_code ec;
+  co_await http::async_read_header(socket, buffer, parser, with_ec(ec));
+  if (ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || closed ||
+        ec == net::error::eof || ec == net::error::connection_reset) {
+      co_return false;
+    }
+    request_id = new_request_id();
+    request.method_name = "-";
+    request.path = "-";
+    // Messages are built as named values before co_await: g++ 12 mishandles temporaries of a
+    // conditional expression inside a co_await operand (it destroys them twice).
+    int status = status_for_parse_error(ec);
+    std::string_view code = status == 431 ? "header_too_large" : "bad_request";
+    std::string message = status == 431 ? std::string("the request header exceeds the limit of ") +
+                                              std::to_string(options.max_header_size) + " bytes"
+                                        : "malformed request: " + ec.message();
+    co_await reply_error(status, code, message);
+    co_return false;
+  }
+  worker.shared.requests.fetch_add(1, std::memory_order_relaxed);
+  prepare_request(parser);
+  keep_alive = request.keep_alive && !worker.shared.draining.load(std::memory_order_relaxed);
+  head = request.method == Method::kHead;
+
+  RouteMatch match = worker.shared.router->match(request.method, request.path, &request);
+  if (!match.route) {
+    // The body of a refused request is never read, so the connection cannot carry another.
+    auto length = parser.content_length();
+    if (parser.chunked() || (length && *length > 0)) keep_alive = false;
+    if (length && *length > options.max_body_size) {
+      std::string message = "the request body of " + std::to_string(*length) +
+                            " bytes exceeds the limit of " +
+                            std::to_string(options.max_body_size) + " bytes";
+      co_await reply_error(413, "body_too_large", message);
+      co_return false;
+    }
+    if (match.method_not_allowed) {
+      std::string message = "this path does not accept " + std::string(request.method_name);
+      Response response = error_response(405, "method_not_allowed", message, request_id);
+      response.add_header("Allow", match.allow);
+      co_return co_await write(response) && keep_alive;
+    }
+    Response response = error_response(404, "not_found", "nothing is served at this path",
+                                       request_id);
+    co_return co_await write(response) && keep_alive;
+  }
+  const Route& route = *match.route;
+  log_this = route.options.access_log;
+  if (route.stream) {
+    co_await serve_stream(parser, route);
+    co_return keep_alive && !closed;
+  }
+  if (!co_await read_body(parser, route)) co_return false;
+  Response response = co_await call_handler(route);
+  co_return co_await write(response) && keep_alive;
+}
+
+net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route& route) {
+  std::uint64_t limit =
+      route.options.max_body_size ? route.options.max_body_size : options.max_body_size;
+  auto length = parser.content_length();
+  bool has_body = parser.chunked() || (length && *length > 0);
+  if (!has_body) co_return true;
+  if (length && *length > limit) {
+    // Refused before reading: the body is never received, so the connection cannot be reused.
+    keep_alive = false;
+    std::string message = "the request body of " + std::to_string(*length) +
+                          " bytes exceeds this route's limit of " + std::to_string(limit) +
+                          " bytes";
+    co_await reply_error(413, "body_too_large", message);
+    co_return false;
+  }
+  if (iequals(request.header("Expect"), "100-continue")) {
+    error_code ec;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await net::async_write(socket, net::buffer(kContinue.data(), kContinue.size()),
+                              with_ec(ec));
+    if (ec) co_return false;
+  }
+  parser.body_limit(limit);
+  enter(Phase::kBody, options.body_timeout);
+  error_code ec;
+  // Each read refreshes the deadline, so the body timeout measures silence, not total time.
+  while (!parser.is_done()) {
+    co_await http::async_read_some(socket, buffer, parser, with_ec(ec));
+    if (ec) break;
+    deadline = Clock::now() + options.body_timeout;
+  }
+  if (!ec) {
+    request.body = std::move(parser.get().body());
+    co_return true;
+  }
+  keep_alive = false;
+  if (ec == http::error::body_limit) {
+    std::string message =
+        "the request body exceeds this route's limit of " + std::to_string(limit) + " bytes";
+    co_await reply_error(413, "body_too_large", message);
+  } else if (!closed && ec != net::error::eof && ec != http::error::end_of_stream &&
+             ec != http::error::partial_message && ec != net::error::operation_aborted) {
+    std::string message = "malformed request body: " + ec.message();
+    co_await reply_error(400, "bad_request", message);
+  }
+  co_return false;
+}
+
+net::awaitable<Response> Session::State::call_handler(const Route& route) {
+  worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+  phase = Phase::kHandling;
+  deadline = kNever;
+  Responder responder(sink);
+  sink->set_inline(true);
+  try {
+    route.handler(request, responder);
+  } catch (const std::exception& e) {
+    spdlog::error("request_id={} handler for {} threw: {}", request_id, route.path, e.what());
+    responder.send(error_response(500, "internal_error", "the handler failed", request_id));
+  }
+  sink->set_inline(false);
+  std::optional<Response> response = sink->take();
+  if (!response) {
+    // An asynchronous handler answers later. Dropping our Responder here answers 500 at once
+    // when the handler neither answered nor kept it.
+    { Responder dropped = std::move(responder); }
+    response = co_await sink->wait();
+  }
+  worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  co_return std::move(*response);
+}
+
+net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Route& route) {
+  phase = Phase::kStream;
+  deadline = kNever;
+  worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+  StreamContext context{socket, buffer, parser, request, route.options};
+  co_await route.stream->serve(context);
+  worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  keep_alive = keep_alive && context.keep_alive;
+  if (log_this) log_access(context.status, context.bytes_sent);
+}
+
+net::awaitable<void> Session::State::reply_error(int status, std::string_view code,
+                                                 std::string_view message) {
+  keep_alive = false;
+  Response response = error_response(status, code, message, request_id);
+  co_await write(response);
+}
+
+net::awaitable<bool> Session::State::write(Response& response) {
+  enter(Phase::kWriting, options.send_timeout);
+  bool send_body = status_has_body(response.status) && !head;
+  if (!keep_alive) response.close_connection = true;
+  keep_alive = keep_alive && !response.close_connection;
+
+  out.clear();
+  out += "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += reason_phrase(response.status);
+  out += "\r\n";
+  out += date_line();
+  if (response.status >= 200 && response.status != 204 && response.status != 304) {
+    out += "Content-Length: ";
+    out += std::to_string(response.body_size());
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (request.version == 10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  if (!request_id.empty()) {
+    out += "X-Request-Id: ";
+    out += request_id;
+    out += "\r\n";
+  }
+  out += response.header_lines();
+  out += response.shared_headers.bytes;
+  out += "\r\n";
+
+  std::uint64_t bytes = 0;
+  error_code ec;
+  if (!send_body || response.file_body) {
+    co_await net::async_write(socket, net::buffer(out), with_ec(ec));
+  } else {
+    std::string_view body = response.shared_body ? response.shared_body->bytes
+                                                 : std::string_view(response.body);
+    std::array<net::const_buffer, 2> buffers{net::buffer(out),
+                                             net::buffer(body.data(), body.size())};
+    co_await net::async_write(socket, buffers, with_ec(ec));
+    if (!ec) bytes = body.size();
+  }
+  if (!ec && send_body && response.file_body) {
+    if (co_await send_file(*response.file_body)) bytes = response.file_body->length;
+    else ec = net::error::broken_pipe;
+  }
+  if (log_this) log_access(response.status, bytes);
+  co_return !ec && !closed;
+}
+
+// sendfile(2) straight from the page cache for files too large to hold in memory.
+net::awaitable<bool> Session::State::send_file(const FileRegion& region) {
+  socket.native_non_blocking(true);
+  off_t offset = static_cast<off_t>(region.offset);
+  std::uint64_t left = region.length;
+  constexpr std::uint64_t kChunk = 1 << 20;  // bounded, so one client cannot hog the worker
+  while (left > 0) {
+    ssize_t n = ::sendfile(socket.native_handle(), *region.fd, &offset, std::min(left, kChunk));
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+      deadline = Clock::now() + options.send_timeout;
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      error_code ec;
+      co_await socket.async_wait(tcp::socket::wait_write, with_ec(ec));
+      if (ec) co_return false;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    co_return false;  // an error, or the file shrank under us
+  }
+  co_return true;
+}
+
+void Session::State::log_access(int status, std::uint64_t bytes) {
+  if (!log::access_enabled()) return;
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  log::access({request_id, request.method_name, request.path, status, bytes,
+               static_cast<std::uint64_t>(micros.count()), client_address,
+               request.header("User-Agent")});
+}
+
+}  // namespace ew::detail

@@ -1,0 +1,373 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace ew::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+struct Spawned {
+  int pid;
+  int out_fd;
+  int err_fd;
+};
+
+// fork + exec with stdout and stderr on pipes and the given variables added to the environment.
+Spawned spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    // Keep the test hermetic: the developer's own EDGEWATCH_* settings must not leak in.
+    if (std::strncmp(*e, "EDGEWATCH_", 10) != 0) env_strings.emplace_back(*e);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  return {pid, out_pipe[0], err_pipe[0]};
+}
+
+}  // namespace
+
+std::string binary_path() { return EW_BINARY; }
+std::string source_dir() { return EW_SOURCE_DIR; }
+
+std::string make_temp_dir() {
+  std::string templ = "/tmp/ew-test-XXXXXX";
+  if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  return templ;
+}
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+CommandResult run_edgewatch(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env,
+                            std::chrono::milliseconds timeout) {
+  std::vector<std::string> full{binary_path()};
+  full.insert(full.end(), args.begin(), args.end());
+  Spawned child = spawn(full, env);
+  CommandResult result;
+  auto deadline = Clock::now() + timeout;
+  pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};
+  int open_fds = 2;
+  char buf[4096];
+  while (open_fds > 0 && Clock::now() < deadline) {
+    if (poll(fds, 2, remaining_ms(deadline)) <= 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  if (open_fds > 0) kill(child.pid, SIGKILL);
+  int status = 0;
+  waitpid(child.pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env) {
+  std::vector<std::string> full{binary_path()};
+  if (args.empty() || args.front().starts_with("-")) {
+    full.insert(full.end(), {"serve", "--listen", "127.0.0.1:0"});
+  }
+  full.insert(full.end(), args.begin(), args.end());
+  // Quiet by default; a test that reads the access log asks for it.
+  if (!env.count("EDGEWATCH_LOG_ACCESS")) env["EDGEWATCH_LOG_ACCESS"] = "off";
+  Spawned child = spawn(full, env);
+  pid_ = child.pid;
+  out_fd_ = child.out_fd;
+  err_fd_ = child.err_fd;
+  reader_ = std::thread([this] { pump(); });
+  std::regex listening("listening on http://[^ ]*:([0-9]+)");
+  auto deadline = Clock::now() + 15s;
+  while (Clock::now() < deadline) {
+    std::smatch m;
+    std::string text = err();
+    if (std::regex_search(text, m, listening)) {
+      port_ = std::stoi(m[1]);
+      return;
+    }
+    if (!running()) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  std::string text = err();
+  stop(SIGKILL, 2s);
+  throw std::runtime_error("edgewatch did not start; stderr:\n" + text);
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) stop(SIGKILL, 5s);
+  if (reader_.joinable()) reader_.join();
+}
+
+void ServerProcess::pump() {
+  pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
+  int open_fds = 2;
+  char buf[8192];
+  while (open_fds > 0) {
+    if (poll(fds, 2, 200) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+        continue;
+      }
+      std::lock_guard lock(mutex_);
+      (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+    }
+  }
+}
+
+void ServerProcess::signal(int sig) const { kill(pid_, sig); }
+
+bool ServerProcess::running() {
+  if (status_) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return false;
+  }
+  return true;
+}
+
+int ServerProcess::stop(int sig, std::chrono::milliseconds timeout) {
+  if (!running()) return *status_;
+  kill(pid_, sig);
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (!running()) return *status_;
+    std::this_thread::sleep_for(5ms);
+  }
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  status_ = -1;
+  return -1;
+}
+
+std::string ServerProcess::out() const {
+  std::lock_guard lock(mutex_);
+  return out_;
+}
+
+std::string ServerProcess::err() const {
+  std::lock_guard lock(mutex_);
+  return err_;
+}
+
+bool ServerProcess::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
+  auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    if (err().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+std::string HttpResponse::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Connection::Connection(int port) {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+Connection::~Connection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool Connection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool Connection::fill(Clock::time_point deadline) {
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, remaining_ms(deadline)) <= 0) return false;
+  char buf[16384];
+  ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  if (n <= 0) return false;
+  pending_.append(buf, static_cast<std::size_t>(n));
+  return true;
+}
+
+HttpResponse Connection::read_response(bool head, std::chrono::milliseconds timeout) {
+  HttpResponse r;
+  auto deadline = Clock::now() + timeout;
+  std::size_t end;
+  while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
+    if (!fill(deadline)) return r;
+  }
+  std::string head_text = pending_.substr(0, end);
+  pending_.erase(0, end + 4);
+  std::size_t line_end = head_text.find("\r\n");
+  std::string status_line = head_text.substr(0, line_end);
+  if (status_line.size() < 12) return r;
+  r.status = std::stoi(status_line.substr(9, 3));
+  std::size_t pos = line_end == std::string::npos ? head_text.size() : line_end + 2;
+  while (pos < head_text.size()) {
+    std::size_t next = head_text.find("\r\n", pos);
+    if (next == std::string::npos) next = head_text.size();
+    std::string line = head_text.substr(pos, next - pos);
+    std::size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r.headers.emplace(lower(line.substr(0, colon)), value);
+    }
+    pos = next + 2;
+  }
+  bool no_body = head || r.status == 204 || r.status == 304 || r.status < 200;
+  if (no_body) {
+    r.complete = true;
+    return r;
+  }
+  if (lower(r.header("transfer-encoding")) == "chunked") {
+    for (;;) {
+      std::size_t crlf;
+      while ((crlf = pending_.find("\r\n")) == std::string::npos) {
+        if (!fill(deadline)) return r;
+      }
+      std::size_t size = std::stoul(pending_.substr(0, crlf), nullptr, 16);
+      while (pending_.size() < crlf + 2 + size + 2) {
+        if (!fill(deadline)) return r;
+      }
+      r.body += pending_.substr(crlf + 2, size);
+      pending_.erase(0, crlf + 2 + size + 2);
+      if (size == 0) break;
+    }
+    r.complete = true;
+    return r;
+  }
+  if (r.headers.count("content-length")) {
+    std::size_t length = std::stoul(r.header("content-length"));
+    while (pending_.size() < length) {
+      if (!fill(deadline)) return r;
+    }
+    r.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    r.complete = true;
+    return r;
+  }
+  while (fill(deadline)) {
+  }
+  r.body = std::move(pending_);
+  pending_.clear();
+  r.complete = true;
+  return r;
+}
+
+bool Connection::closed_within(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  char buf[4096];
+  while (Clock::now() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    int ready = poll(&p, 1, remaining_ms(deadline));
+    if (ready <= 0) return false;
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+    pending_.append(buf, static_cast<std::size_t>(n));
+  }
+  return false;
+}
+
+std::string Connection::read_all(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (fill(deadline)) {
+  }
+  std::string out = std::move(pending_);
+  pending_.clear();
+  return out;
+}
+
+HttpResponse http(int port, const std::string& method, const std::string& target,
+                  const std::vector<std::string>& headers, const std::string& body) {
+  Connection c(port);
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
+  for (const auto& h : headers) request += h + "\r\n";
+  if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
+  c.send(request);
+  return c.read_response(method == "HEAD");
+}
+
+}  // namespace ew::test

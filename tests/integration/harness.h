@@ -1,0 +1,105 @@
+// Test harness: starts the real build/edgewatch as a child process on an ephemeral loopback
+// port and talks to it over real sockets. Nothing here stands in for the server.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ew::test {
+
+using namespace std::chrono_literals;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs build/edgewatch with args to completion (e.g. check-config, version).
+CommandResult run_edgewatch(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env = {},
+                            std::chrono::milliseconds timeout = 30s);
+
+class ServerProcess {
+ public:
+  // Starts `edgewatch serve --listen 127.0.0.1:0 <args>` (or `args` verbatim when the first is
+  // not a flag) and waits until it logs its address. Throws std::runtime_error on failure.
+  explicit ServerProcess(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  int pid() const { return pid_; }
+  void signal(int sig) const;
+  // Sends sig and waits up to timeout; returns the exit status, or -1 on timeout (then kills).
+  int stop(int sig, std::chrono::milliseconds timeout = 10s);
+  bool running();
+  std::string out() const;
+  std::string err() const;
+  // Waits until stderr contains text; false on timeout.
+  bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout = 5s) const;
+
+ private:
+  void pump();
+  int pid_ = -1;
+  int port_ = 0;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::optional<int> status_;
+  mutable std::mutex mutex_;
+  std::string out_;
+  std::string err_;
+  std::thread reader_;
+};
+
+struct HttpResponse {
+  bool complete = false;  // a whole response was read
+  int status = 0;
+  std::multimap<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string header(const std::string& lower_name) const;
+  std::size_t count(const std::string& lower_name) const { return headers.count(lower_name); }
+};
+
+// One client connection over loopback.
+class Connection {
+ public:
+  explicit Connection(int port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  bool send(const std::string& bytes);
+  // Reads one response; for HEAD requests pass head=true (no body despite Content-Length).
+  HttpResponse read_response(bool head = false, std::chrono::milliseconds timeout = 5s);
+  // True when the server closes the connection (EOF or reset) within timeout.
+  bool closed_within(std::chrono::milliseconds timeout);
+  // Reads whatever arrives until the peer closes or timeout.
+  std::string read_all(std::chrono::milliseconds timeout = 5s);
+  int fd() const { return fd_; }
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+  int fd_ = -1;
+  std::string pending_;
+};
+
+// Sends one request on a fresh connection and reads the response.
+HttpResponse http(int port, const std::string& method, const std::string& target,
+                  const std::vector<std::string>& headers = {}, const std::string& body = "");
+
+std::string binary_path();
+std::string source_dir();
+// A fresh temporary directory, removed by the caller if it cares.
+std::string make_temp_dir();
+void write_file(const std::string& path, const std::string& content);
+
+}  // namespace ew::test

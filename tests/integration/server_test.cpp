@@ -1,0 +1,263 @@
+// The core HTTP server, exercised through the real binary over loopback: limits, keep-alive,
+// HEAD, malformed input, request ids, access log and graceful shutdown.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <regex>
+
+#include "harness.h"
+
+namespace ew::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+TEST(Server, HealthAnswersPlainTextWithDateAndNoServerHeader) {
+  ServerProcess server({"--workers", "1"});
+  HttpResponse r = http(server.port(), "GET", "/health");
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "healthy\n");
+  EXPECT_EQ(r.header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_TRUE(std::regex_match(r.header("date"),
+                               std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")));
+  EXPECT_EQ(r.count("server"), 0u);
+  EXPECT_EQ(r.header("x-request-id").size(), 32u);
+}
+
+TEST(Server, HeadSendsHeadersAndLengthButNoBody) {
+  ServerProcess server({"--workers", "1"});
+  Connection c(server.port());
+  ASSERT_TRUE(c.send("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  HttpResponse head = c.read_response(/*head=*/true);
+  ASSERT_TRUE(head.complete);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-length"), "8");
+  // Had HEAD carried a body, these bytes would corrupt the next response on the connection.
+  HttpResponse get = c.read_response();
+  ASSERT_TRUE(get.complete);
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, "healthy\n");
+}
+
+TEST(Server, ManyRequestsOnOneKeepAliveConnection) {
+  ServerProcess server({"--workers", "2"});
+  Connection c(server.port());
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+    HttpResponse r = c.read_response();
+    ASSERT_TRUE(r.complete) << "request " << i;
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(r.count("connection"), 0u);
+  }
+  // Pipelined: ten requests in one write, ten responses in order.
+  std::string batch;
+  for (int i = 0; i < 10; ++i) batch += "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_TRUE(c.send(batch));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(c.read_response().status, 200);
+}
+
+TEST(Server, Http10ClosesUnlessKeepAliveAsked) {
+  ServerProcess server({"--workers", "1"});
+  Connection plain(server.port());
+  plain.send("GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(plain.read_response().status, 200);
+  EXPECT_TRUE(plain.closed_within(2s));
+
+  Connection kept(server.port());
+  kept.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  HttpResponse r = kept.read_response();
+  EXPECT_EQ(r.header("connection"), "keep-alive");
+  kept.send("GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(kept.read_response().status, 200);
+}
+
+TEST(Server, OversizedHeaderGets431AndClose) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_MAX_HEADER_SIZE", "1KiB"}});
+  Connection c(server.port());
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
+  HttpResponse r = c.read_response();
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 431);
+  EXPECT_NE(r.body.find("header_too_large"), std::string::npos);
+  EXPECT_TRUE(c.closed_within(2s));
+  // A header just under the limit is fine.
+  EXPECT_EQ(http(server.port(), "GET", "/health", {"X-Small: " + std::string(500, 'a')}).status,
+            200);
+}
+
+TEST(Server, OversizedBodyGets413WithoutReadingIt) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_MAX_BODY_SIZE", "1KiB"}});
+  Connection c(server.port());
+  c.send("POST /anything HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  HttpResponse r = c.read_response();
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("5000"), std::string::npos) << r.body;
+  EXPECT_TRUE(c.closed_within(2s));
+}
+
+TEST(Server, MalformedRequestsGet400) {
+  ServerProcess server({"--workers", "1"});
+  for (std::string bad : {"GARBAGE\r\n\r\n", "GET /health HTTP/9.9\r\n\r\n",
+                          "GET /health HTTP/1.1\r\nBad Header\r\n\r\n",
+                          "GET\x01 / HTTP/1.1\r\n\r\n"}) {
+    Connection c(server.port());
+    c.send(bad);
+    HttpResponse r = c.read_response();
+    ASSERT_TRUE(r.complete) << bad;
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(c.closed_within(2s)) << bad;
+  }
+  EXPECT_EQ(http(server.port(), "GET", "/health").status, 200);
+}
+
+TEST(Server, UnknownPathIs404JsonAndWrongMethodIs405WithAllow) {
+  ServerProcess server({"--workers", "1"});
+  HttpResponse missing = http(server.port(), "GET", "/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("content-type"), "application/json");
+  EXPECT_NE(missing.body.find("\"request_id\":\"" + missing.header("x-request-id")),
+            std::string::npos);
+  HttpResponse wrong = http(server.port(), "DELETE", "/health");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "GET, HEAD");
+}
+
+TEST(Server, SlowHeaderIsClosedAfterHeaderTimeout) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_HEADER_TIMEOUT", "1s"}});
+  Connection c(server.port());
+  auto start = Clock::now();
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\n");  // never finished
+  EXPECT_FALSE(c.closed_within(700ms)) << "closed before the timeout";
+  c.send("X-Drip: 1\r\n");  // dripping bytes must not extend the header deadline
+  EXPECT_TRUE(c.closed_within(3s));
+  auto elapsed = Clock::now() - start;
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 2500ms);
+  EXPECT_EQ(http(server.port(), "GET", "/health").status, 200);
+}
+
+TEST(Server, IdleKeepAliveConnectionIsClosed) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_IDLE_TIMEOUT", "500ms"}});
+  Connection c(server.port());
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_response().status, 200);
+  EXPECT_TRUE(c.closed_within(2s));
+}
+
+TEST(Server, ConnectionCapPausesAcceptingAndResumes) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_MAX_CONNECTIONS", "2"}});
+  auto first = std::make_unique<Connection>(server.port());
+  Connection second(server.port());
+  first->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(first->read_response().status, 200);
+  second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(second.read_response().status, 200);
+
+  // The third connects (the kernel backlog takes it) but is not served while two are open.
+  Connection third(server.port());
+  ASSERT_TRUE(third.connected());
+  third.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  HttpResponse waiting = third.read_response(false, 600ms);
+  EXPECT_FALSE(waiting.complete);
+
+  first.reset();  // frees a slot
+  HttpResponse served = third.read_response(false, 3s);
+  ASSERT_TRUE(served.complete);
+  EXPECT_EQ(served.status, 200);
+  EXPECT_TRUE(server.wait_for_err("connection limit of 2 reached"));
+}
+
+TEST(Server, DrainLetsRequestInFlightFinishThenExitsZero) {
+  ServerProcess server({"--workers", "1"});
+  Connection idle(server.port());
+  idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(idle.read_response().status, 200);
+
+  Connection busy(server.port());
+  busy.send("GET /health HTTP/1.1\r\nHost: x\r\n");  // header not finished yet: in flight
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGTERM);
+  EXPECT_TRUE(idle.closed_within(2s)) << "idle keep-alive connection kept open while draining";
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(server.running()) << "exited before the request in flight finished";
+  busy.send("\r\n");
+  HttpResponse r = busy.read_response();
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("connection"), "close");
+  EXPECT_EQ(server.stop(0, 5s), 0);
+  // New connections are refused once draining began.
+  Connection late(server.port());
+  EXPECT_FALSE(late.connected());
+}
+
+TEST(Server, DrainDeadlineClosesStuckConnections) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_DRAIN_TIMEOUT", "500ms"}});
+  Connection stuck(server.port());
+  stuck.send("GET /health HTTP/1.1\r\n");
+  std::this_thread::sleep_for(100ms);
+  auto start = Clock::now();
+  EXPECT_EQ(server.stop(SIGINT, 5s), 0);
+  EXPECT_LT(Clock::now() - start, 3s);
+  EXPECT_TRUE(server.err().find("drain deadline passed") != std::string::npos) << server.err();
+}
+
+TEST(Server, RequestIdIsEchoedWhenSaneAndReplacedOtherwise) {
+  ServerProcess server({"--workers", "1"});
+  EXPECT_EQ(http(server.port(), "GET", "/health", {"X-Request-Id: abc-123.DEF_4:5"})
+                .header("x-request-id"),
+            "abc-123.DEF_4:5");
+  for (std::string bad : {std::string(200, 'a'), std::string("has space"),
+                          std::string("quote\"d"), std::string("")}) {
+    std::string id = http(server.port(), "GET", "/health", {"X-Request-Id: " + bad})
+                         .header("x-request-id");
+    EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{32}"))) << bad << " -> " << id;
+  }
+}
+
+TEST(Server, AccessLogHasOneJsonLinePerRequestButNotForHealth) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_LOG_ACCESS", "json"}});
+  http(server.port(), "GET", "/health");
+  HttpResponse r = http(server.port(), "GET", "/missing?q=1", {"User-Agent: probe/1.0"});
+  std::string id = r.header("x-request-id");
+  auto deadline = Clock::now() + 3s;
+  while (server.out().find(id) == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  std::string out = server.out();
+  EXPECT_EQ(out.find("/health"), std::string::npos) << out;
+  std::regex line("\\{\"time\":\"[0-9T:.\\-]+Z\",\"request_id\":\"" + id +
+                  "\",\"method\":\"GET\",\"path\":\"/missing\",\"status\":404,\"bytes\":\\d+,"
+                  "\"duration_us\":\\d+,\"client\":\"127.0.0.1\",\"user_agent\":\"probe/1.0\"\\}\n");
+  EXPECT_TRUE(std::regex_search(out, line)) << out;
+}
+
+TEST(Server, AccessLogCanBeTextOrOff) {
+  {
+    ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_LOG_ACCESS", "text"}});
+    std::string id = http(server.port(), "GET", "/x").header("x-request-id");
+    ASSERT_TRUE(server.stop(SIGTERM) == 0);
+    EXPECT_NE(server.out().find("127.0.0.1 GET /x 404"), std::string::npos) << server.out();
+    EXPECT_NE(server.out().find("id=" + id), std::string::npos);
+  }
+  {
+    ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_LOG_ACCESS", "off"}});
+    http(server.port(), "GET", "/x");
+    ASSERT_TRUE(server.stop(SIGTERM) == 0);
+    EXPECT_EQ(server.out(), "");
+  }
+}
+
+TEST(Server, PortInUseIsARuntimeFailure) {
+  ServerProcess first({"--workers", "2"});
+  std::string address = "127.0.0.1:" + std::to_string(first.port());
+  CommandResult r = run_edgewatch({"serve", "--listen", address}, {}, 10s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cannot listen on " + address), std::string::npos) << r.err;
+  EXPECT_EQ(http(first.port(), "GET", "/health").status, 200);
+}
+
+}  // namespace
+}  // namespace ew::test
