@@ -40,8 +40,8 @@ void print_problems(const std::vector<std::string>& problems, std::string_view s
 std::optional<config::Settings> load_settings(const config::Schema& schema,
                                               const std::vector<ModulePtr>& modules,
                                               config::Sources sources) {
-  std::string source = sources.file ? "the configuration (" + *sources.file + ")"
-                                    : std::string("the configuration");
+  std::string source =
+      sources.file ? "the configuration (" + *sources.file + ")" : std::string("the configuration");
   try {
     config::Settings settings = config::load(schema, sources);
     std::vector<std::string> problems;
@@ -150,8 +150,8 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules) {
 
   auto* version_cmd = app.add_subcommand("version", "Print version, git commit and build date");
   version_cmd->callback([&] {
-    std::printf("edgewatch %s\ncommit %s\nbuilt %s\n", build_info::kVersion,
-                build_info::kGitCommit, build_info::kBuildDate);
+    std::printf("edgewatch %s\ncommit %s\nbuilt %s\n", build_info::kVersion, build_info::kGitCommit,
+                build_info::kBuildDate);
   });
 
   try {

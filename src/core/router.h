@@ -23,7 +23,9 @@ namespace ew {
 
 // A set of methods; kAnyMethod accepts every method.
 using MethodSet = std::uint16_t;
-constexpr MethodSet method_bit(Method m) { return static_cast<MethodSet>(1u << static_cast<int>(m)); }
+constexpr MethodSet method_bit(Method m) {
+  return static_cast<MethodSet>(1u << static_cast<int>(m));
+}
 constexpr MethodSet kAnyMethod = 0xffff;
 constexpr MethodSet kGetHead = method_bit(Method::kGet) | method_bit(Method::kHead);
 
@@ -32,8 +34,8 @@ enum class MatchKind : std::uint8_t { kExact, kPattern, kPrefix };
 struct Route {
   MethodSet methods = kGetHead;
   MatchKind kind = MatchKind::kExact;
-  std::string path;  // exact path, pattern, or prefix
-  Handler handler;   // set for ordinary routes
+  std::string path;                       // exact path, pattern, or prefix
+  Handler handler;                        // set for ordinary routes
   std::shared_ptr<StreamHandler> stream;  // set for connection-level routes
   RouteOptions options;
 };

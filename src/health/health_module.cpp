@@ -32,6 +32,8 @@ class HealthModule final : public Module {
 
 }  // namespace
 
-ModulePtr make_health_module() { return std::make_unique<HealthModule>(); }
+ModulePtr make_health_module() {
+  return std::make_unique<HealthModule>();
+}
 
 }  // namespace ew

@@ -53,8 +53,8 @@ void append_time(std::string& out) {
 void init(const Options& options) {
   std::shared_ptr<spdlog::logger> errors;
   if (options.error_log.empty()) {
-    errors = std::make_shared<spdlog::logger>(
-        "edgewatch", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    errors = std::make_shared<spdlog::logger>("edgewatch",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
   } else {
     errors = std::make_shared<spdlog::logger>(
         "edgewatch", std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.error_log));
@@ -81,7 +81,9 @@ void shutdown() {
   spdlog::shutdown();
 }
 
-bool access_enabled() { return g_access != nullptr; }
+bool access_enabled() {
+  return g_access != nullptr;
+}
 
 std::string format_access(const AccessRecord& r, AccessFormat format) {
   std::string line;

@@ -3,13 +3,13 @@
 // such modules include this header (and with it Asio and Beast).
 #pragma once
 
-#include <utility>  // before asio/awaitable.hpp: Boost 1.74 with g++ 12
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <utility>  // before asio/awaitable.hpp: Boost 1.74 with g++ 12
 
 #include "core/handler.h"
 

@@ -19,7 +19,9 @@ namespace {
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
-net::awaitable<void> run_session(std::shared_ptr<Session> session) { co_await session->run(); }
+net::awaitable<void> run_session(std::shared_ptr<Session> session) {
+  co_await session->run();
+}
 
 bool out_of_descriptors(const error_code& ec) {
   return ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_memory ||
@@ -181,7 +183,9 @@ void Server::listen() {
                          ":" + std::to_string(bound.port());
 }
 
-std::string Server::local_address() const { return impl_->local_address; }
+std::string Server::local_address() const {
+  return impl_->local_address;
+}
 
 ServerStats Server::stats() const {
   const auto& s = impl_->shared;
@@ -224,7 +228,8 @@ void Server::run() {
   // Drain: stop accepting, close idle connections, let requests in flight finish.
   impl.shared.draining = true;
   for (auto& hook : impl.hooks.on_stop) hook();
-  for (auto& worker : impl.workers) net::post(worker->ioc, [w = worker.get()] { w->begin_drain(); });
+  for (auto& worker : impl.workers)
+    net::post(worker->ioc, [w = worker.get()] { w->begin_drain(); });
   auto deadline = Clock::now() + impl.shared.options.drain_timeout;
   while (impl.shared.open.load() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -232,7 +237,8 @@ void Server::run() {
   if (impl.shared.open.load() > 0) {
     spdlog::warn("drain deadline passed with {} connections open; closing them",
                  impl.shared.open.load());
-    for (auto& worker : impl.workers) net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
+    for (auto& worker : impl.workers)
+      net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& worker : impl.workers) worker->ioc.stop();

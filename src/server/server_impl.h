@@ -1,17 +1,17 @@
 // Internals of the server, shared by server.cpp and session.cpp only.
 #pragma once
 
-#include <utility>
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <atomic>
 #include <chrono>
 #include <list>
 #include <memory>
+#include <utility>
 
 #include "server/server.h"
 
@@ -22,7 +22,9 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-inline auto with_ec(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+inline auto with_ec(error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
 
 // Process-wide state: options and router are read-only once serving; counters are atomics.
 struct Shared {
@@ -51,7 +53,9 @@ class Worker {
   void close_all();
 
   Shared& shared;
-  net::io_context ioc{1};
+  // I/O objects are only ever touched by this worker's thread, so the reactor needs no locks;
+  // the scheduler keeps its lock because other threads post completions to it.
+  net::io_context ioc{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
 
   std::list<Session*>::iterator add(Session* session);
   void remove(std::list<Session*>::iterator it) { sessions_.erase(it); }

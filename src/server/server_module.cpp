@@ -9,10 +9,20 @@ void declare_server_settings(config::Schema& schema) {
   auto& server = schema.section("server", "The HTTP listener and its limits");
   server.keys = {
       {"listen", Kind::kListen, "0.0.0.0:8080", "Address and port to listen on (HOST:PORT)"},
-      {"workers", Kind::kInt, "0", "Worker threads, each with its own event loop; 0 = one per core",
-       {}, 0, 256},
-      {"max_connections", Kind::kInt, "10000",
-       "Open connections at most; accepting pauses at the limit", {}, 1, 10'000'000},
+      {"workers",
+       Kind::kInt,
+       "0",
+       "Worker threads, each with its own event loop; 0 = one per core",
+       {},
+       0,
+       256},
+      {"max_connections",
+       Kind::kInt,
+       "10000",
+       "Open connections at most; accepting pauses at the limit",
+       {},
+       1,
+       10'000'000},
       {"max_header_size", Kind::kSize, "16KiB", "Largest request header; larger gets 431"},
       {"max_body_size", Kind::kSize, "1MiB",
        "Largest request body for routes without their own limit; larger gets 413"},
@@ -26,9 +36,15 @@ void declare_server_settings(config::Schema& schema) {
   };
   auto& log = schema.section("log", "Access and error logs");
   log.keys = {
-      {"access", Kind::kEnum, "json", "Access log on stdout: json, text or off",
+      {"access",
+       Kind::kEnum,
+       "json",
+       "Access log on stdout: json, text or off",
        {"json", "text", "off"}},
-      {"level", Kind::kEnum, "info", "Error log level",
+      {"level",
+       Kind::kEnum,
+       "info",
+       "Error log level",
        {"trace", "debug", "info", "warn", "error", "critical", "off"}},
       {"error_log", Kind::kPath, "", "Error log file; empty = stderr"},
   };
@@ -60,7 +76,7 @@ log::Options log_options(const config::Settings& settings) {
   const auto& s = settings.section("log");
   log::Options o;
   const auto& access = s.get_string("access");
-  o.access = access == "text" ? log::AccessFormat::kText
+  o.access = access == "text"  ? log::AccessFormat::kText
              : access == "off" ? log::AccessFormat::kOff
                                : log::AccessFormat::kJson;
   o.level = s.get_string("level");

@@ -4,8 +4,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cerrno>
 #include <ctime>
@@ -43,13 +43,16 @@ std::string_view date_line() {
   return {line, length};
 }
 
-bool status_has_body(int status) { return status >= 200 && status != 204 && status != 304; }
+bool status_has_body(int status) {
+  return status >= 200 && status != 204 && status != 304;
+}
 
 // Receives the response of one request. Synchronous handlers complete it while the session is
 // still inside the handler call; asynchronous ones from any thread, through a post.
 class Sink final : public ResponseSink, public std::enable_shared_from_this<Sink> {
  public:
-  explicit Sink(net::io_context& ioc) : ioc_(ioc), timer_(ioc), owner_(std::this_thread::get_id()) {}
+  explicit Sink(net::io_context& ioc)
+      : ioc_(ioc), timer_(ioc), owner_(std::this_thread::get_id()) {}
 
   void complete(Response&& response) override {
     if (inline_ && std::this_thread::get_id() == owner_) {
@@ -138,12 +141,13 @@ struct Session::State {
   }
 
   net::awaitable<bool> serve_one();
+  net::awaitable<error_code> parse(HeaderParser& parser, bool header_only);
+  template <class Buffers>
+  net::awaitable<error_code> write_all(const Buffers& buffers);
   net::awaitable<bool> wait_for_request();
-  net::awaitable<bool> read_body(HeaderParser& header_parser,
-                                 const Route& route);
+  net::awaitable<bool> read_body(HeaderParser& header_parser, const Route& route);
   net::awaitable<Response> call_handler(const Route& route);
-  net::awaitable<void> serve_stream(HeaderParser& parser,
-                                    const Route& route);
+  net::awaitable<void> serve_stream(HeaderParser& parser, const Route& route);
   net::awaitable<bool> write(Response& response);
   net::awaitable<bool> send_file(const FileRegion& region);
   net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
@@ -158,6 +162,7 @@ Session::Session(Worker& worker, tcp::socket socket)
   auto remote = s.socket.remote_endpoint(ec);
   if (!ec) s.client_address = remote.address().to_string();
   s.socket.set_option(tcp::no_delay(true), ec);
+  s.socket.non_blocking(true, ec);
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -247,7 +252,7 @@ net::awaitable<bool> Session::State::serve_one() {
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_size));
   error_code ec;
-  co_await http::async_read_header(socket, buffer, parser, with_ec(ec));
+  ec = co_await parse(parser, /*header_only=*/true);
   if (ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || closed ||
         ec == net::error::eof || ec == net::error::connection_reset) {
@@ -278,8 +283,8 @@ net::awaitable<bool> Session::State::serve_one() {
     if (parser.chunked() || (length && *length > 0)) keep_alive = false;
     if (length && *length > options.max_body_size) {
       std::string message = "the request body of " + std::to_string(*length) +
-                            " bytes exceeds the limit of " +
-                            std::to_string(options.max_body_size) + " bytes";
+                            " bytes exceeds the limit of " + std::to_string(options.max_body_size) +
+                            " bytes";
       co_await reply_error(413, "body_too_large", message);
       co_return false;
     }
@@ -289,8 +294,8 @@ net::awaitable<bool> Session::State::serve_one() {
       response.add_header("Allow", match.allow);
       co_return co_await write(response) && keep_alive;
     }
-    Response response = error_response(404, "not_found", "nothing is served at this path",
-                                       request_id);
+    Response response =
+        error_response(404, "not_found", "nothing is served at this path", request_id);
     co_return co_await write(response) && keep_alive;
   }
   const Route& route = *match.route;
@@ -302,6 +307,52 @@ net::awaitable<bool> Session::State::serve_one() {
   if (!co_await read_body(parser, route)) co_return false;
   Response response = co_await call_handler(route);
   co_return co_await write(response) && keep_alive;
+}
+
+// Feeds the parser from the buffer, reading more only when it needs more. Parsing what is
+// already buffered without an asynchronous operation saves a trip through the event loop per
+// request, which matters for small keep-alive requests. While reading a body each read
+// refreshes the deadline, so the body timeout measures silence, not total time.
+net::awaitable<error_code> Session::State::parse(HeaderParser& parser, bool header_only) {
+  constexpr std::size_t kReadSize = 8192;
+  error_code ec;
+  for (;;) {
+    if (buffer.size() > 0) {
+      std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != http::error::need_more) co_return ec;
+      ec = {};
+      if (header_only ? parser.is_header_done() : parser.is_done()) co_return ec;
+      if (used > 0 && buffer.size() > 0) continue;
+    }
+    std::size_t n = co_await socket.async_read_some(buffer.prepare(kReadSize), with_ec(ec));
+    if (ec == net::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      parser.put_eof(ec);
+      co_return ec ? ec : error_code(http::error::partial_message);
+    }
+    if (ec) co_return ec;
+    buffer.commit(n);
+    if (!header_only) deadline = Clock::now() + options.body_timeout;
+  }
+}
+
+// Writes synchronously while the socket accepts bytes, and waits only when it would block:
+// a small response then costs one writev and no event-loop round trip.
+template <class Buffers>
+net::awaitable<error_code> Session::State::write_all(const Buffers& buffers) {
+  error_code ec;
+  std::size_t total = net::buffer_size(buffers);
+  std::size_t n = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    n = 0;
+  }
+  if (ec || n == total) co_return ec;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(n);
+  co_await net::async_write(socket, rest, with_ec(ec));
+  co_return ec;
 }
 
 net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route& route) {
@@ -322,19 +373,12 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
   if (iequals(request.header("Expect"), "100-continue")) {
     error_code ec;
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_await net::async_write(socket, net::buffer(kContinue.data(), kContinue.size()),
-                              with_ec(ec));
+    co_await net::async_write(socket, net::buffer(kContinue.data(), kContinue.size()), with_ec(ec));
     if (ec) co_return false;
   }
   parser.body_limit(limit);
   enter(Phase::kBody, options.body_timeout);
-  error_code ec;
-  // Each read refreshes the deadline, so the body timeout measures silence, not total time.
-  while (!parser.is_done()) {
-    co_await http::async_read_some(socket, buffer, parser, with_ec(ec));
-    if (ec) break;
-    deadline = Clock::now() + options.body_timeout;
-  }
+  error_code ec = co_await parse(parser, /*header_only=*/false);
   if (!ec) {
     request.body = std::move(parser.get().body());
     co_return true;
@@ -429,18 +473,20 @@ net::awaitable<bool> Session::State::write(Response& response) {
   std::uint64_t bytes = 0;
   error_code ec;
   if (!send_body || response.file_body) {
-    co_await net::async_write(socket, net::buffer(out), with_ec(ec));
+    ec = co_await write_all(net::buffer(out));
   } else {
-    std::string_view body = response.shared_body ? response.shared_body->bytes
-                                                 : std::string_view(response.body);
+    std::string_view body =
+        response.shared_body ? response.shared_body->bytes : std::string_view(response.body);
     std::array<net::const_buffer, 2> buffers{net::buffer(out),
                                              net::buffer(body.data(), body.size())};
-    co_await net::async_write(socket, buffers, with_ec(ec));
+    ec = co_await write_all(buffers);
     if (!ec) bytes = body.size();
   }
   if (!ec && send_body && response.file_body) {
-    if (co_await send_file(*response.file_body)) bytes = response.file_body->length;
-    else ec = net::error::broken_pipe;
+    if (co_await send_file(*response.file_body))
+      bytes = response.file_body->length;
+    else
+      ec = net::error::broken_pipe;
   }
   if (log_this) log_access(response.status, bytes);
   co_return !ec && !closed;

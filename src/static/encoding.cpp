@@ -3,68 +3,39 @@
 #include <optional>
 
 #include "core/http.h"
+#include "static/text.h"
 
 namespace ew::static_files {
 namespace {
 
 constexpr std::uint16_t kUnset = 0xffff;
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), as 0..1000.
-std::optional<std::uint16_t> parse_qvalue(std::string_view text) {
-  if (text.empty() || (text[0] != '0' && text[0] != '1')) return std::nullopt;
-  unsigned value = (text[0] == '1') ? 1000 : 0;
-  if (text.size() == 1) return static_cast<std::uint16_t>(value);
-  if (text[1] != '.' || text.size() > 5) return std::nullopt;
-  unsigned scale = 100;
-  for (char c : text.substr(2)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value += static_cast<unsigned>(c - '0') * scale;
-    scale /= 10;
-  }
-  if (value > 1000) return std::nullopt;
-  return static_cast<std::uint16_t>(value);
-}
-
-// The q parameter of one list element ("gzip;q=0.5"): 1000 when absent, nullopt if malformed.
-std::optional<std::uint16_t> element_quality(std::string_view params) {
-  std::uint16_t q = 1000;
-  while (!params.empty()) {
-    std::size_t semi = params.find(';');
-    std::string_view param = trim(params.substr(0, semi));
-    params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
-    if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-      std::optional<std::uint16_t> parsed = parse_qvalue(trim(param.substr(2)));
-      if (!parsed) return std::nullopt;
-      q = *parsed;
-    }
-  }
-  return q;
-}
-
 }  // namespace
 
 std::string_view encoding_token(Encoding e) {
   switch (e) {
-    case Encoding::kBrotli: return "br";
-    case Encoding::kZstd: return "zstd";
-    case Encoding::kGzip: return "gzip";
-    case Encoding::kIdentity: return "identity";
+    case Encoding::kBrotli:
+      return "br";
+    case Encoding::kZstd:
+      return "zstd";
+    case Encoding::kGzip:
+      return "gzip";
+    case Encoding::kIdentity:
+      return "identity";
   }
   return "identity";
 }
 
 std::string_view encoding_suffix(Encoding e) {
   switch (e) {
-    case Encoding::kBrotli: return ".br";
-    case Encoding::kZstd: return ".zst";
-    case Encoding::kGzip: return ".gz";
-    case Encoding::kIdentity: return "";
+    case Encoding::kBrotli:
+      return ".br";
+    case Encoding::kZstd:
+      return ".zst";
+    case Encoding::kGzip:
+      return ".gz";
+    case Encoding::kIdentity:
+      return "";
   }
   return "";
 }
@@ -79,15 +50,12 @@ AcceptedEncodings parse_accept_encoding(std::string_view header, bool present) {
   explicit_q.fill(kUnset);
   std::uint16_t star = kUnset;
   while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view element = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    std::string_view element = next_element(header, ',');
     std::size_t semi = element.find(';');
-    std::string_view coding = trim(element.substr(0, semi));
+    std::string_view coding = trim_ows(element.substr(0, semi));
     if (coding.empty()) continue;
-    std::optional<std::uint16_t> q =
-        element_quality(semi == std::string_view::npos ? std::string_view()
-                                                       : element.substr(semi + 1));
+    std::optional<std::uint16_t> q = element_quality(
+        semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1));
     if (!q) continue;  // a malformed element is ignored, not the whole header
     if (coding == "*") {
       star = *q;

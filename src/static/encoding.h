@@ -17,7 +17,9 @@ using EncodingMask = std::uint8_t;
 constexpr EncodingMask encoding_bit(Encoding e) {
   return static_cast<EncodingMask>(1u << static_cast<int>(e));
 }
-constexpr int encoding_index(Encoding e) { return static_cast<int>(e); }
+constexpr int encoding_index(Encoding e) {
+  return static_cast<int>(e);
+}
 
 // "br", "zstd", "gzip", "identity": the Content-Encoding token.
 std::string_view encoding_token(Encoding e);

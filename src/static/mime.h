@@ -6,7 +6,7 @@
 namespace ew::static_files {
 
 struct MimeInfo {
-  std::string_view type;     // full Content-Type value, "; charset=utf-8" included for text
+  std::string_view type;      // full Content-Type value, "; charset=utf-8" included for text
   bool compressible = false;  // text-like formats; never images, fonts in woff/woff2, media
 };
 

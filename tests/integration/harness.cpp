@@ -74,8 +74,12 @@ Spawned spawn(const std::vector<std::string>& args, const std::map<std::string, 
 
 }  // namespace
 
-std::string binary_path() { return EW_BINARY; }
-std::string source_dir() { return EW_SOURCE_DIR; }
+std::string binary_path() {
+  return EW_BINARY;
+}
+std::string source_dir() {
+  return EW_SOURCE_DIR;
+}
 
 std::string make_temp_dir() {
   std::string templ = "/tmp/ew-test-XXXXXX";
@@ -124,7 +128,8 @@ CommandResult run_edgewatch(const std::vector<std::string>& args,
   return result;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env) {
+ServerProcess::ServerProcess(std::vector<std::string> args,
+                             std::map<std::string, std::string> env) {
   std::vector<std::string> full{binary_path()};
   if (args.empty() || args.front().starts_with("-")) {
     full.insert(full.end(), {"serve", "--listen", "127.0.0.1:0"});
@@ -180,7 +185,9 @@ void ServerProcess::pump() {
   }
 }
 
-void ServerProcess::signal(int sig) const { kill(pid_, sig); }
+void ServerProcess::signal(int sig) const {
+  kill(pid_, sig);
+}
 
 bool ServerProcess::running() {
   if (status_) return false;

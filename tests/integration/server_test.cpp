@@ -19,8 +19,9 @@ TEST(Server, HealthAnswersPlainTextWithDateAndNoServerHeader) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "healthy\n");
   EXPECT_EQ(r.header("content-type"), "text/plain; charset=utf-8");
-  EXPECT_TRUE(std::regex_match(r.header("date"),
-                               std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")));
+  EXPECT_TRUE(std::regex_match(
+      r.header("date"),
+      std::regex(R"([A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT)")));
   EXPECT_EQ(r.count("server"), 0u);
   EXPECT_EQ(r.header("x-request-id").size(), 32u);
 }
@@ -28,7 +29,8 @@ TEST(Server, HealthAnswersPlainTextWithDateAndNoServerHeader) {
 TEST(Server, HeadSendsHeadersAndLengthButNoBody) {
   ServerProcess server({"--workers", "1"});
   Connection c(server.port());
-  ASSERT_TRUE(c.send("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   HttpResponse head = c.read_response(/*head=*/true);
   ASSERT_TRUE(head.complete);
   EXPECT_EQ(head.status, 200);
@@ -99,9 +101,9 @@ TEST(Server, OversizedBodyGets413WithoutReadingIt) {
 
 TEST(Server, MalformedRequestsGet400) {
   ServerProcess server({"--workers", "1"});
-  for (std::string bad : {"GARBAGE\r\n\r\n", "GET /health HTTP/9.9\r\n\r\n",
-                          "GET /health HTTP/1.1\r\nBad Header\r\n\r\n",
-                          "GET\x01 / HTTP/1.1\r\n\r\n"}) {
+  for (std::string bad :
+       {"GARBAGE\r\n\r\n", "GET /health HTTP/9.9\r\n\r\n",
+        "GET /health HTTP/1.1\r\nBad Header\r\n\r\n", "GET\x01 / HTTP/1.1\r\n\r\n"}) {
     Connection c(server.port());
     c.send(bad);
     HttpResponse r = c.read_response();
@@ -209,10 +211,10 @@ TEST(Server, RequestIdIsEchoedWhenSaneAndReplacedOtherwise) {
   EXPECT_EQ(http(server.port(), "GET", "/health", {"X-Request-Id: abc-123.DEF_4:5"})
                 .header("x-request-id"),
             "abc-123.DEF_4:5");
-  for (std::string bad : {std::string(200, 'a'), std::string("has space"),
-                          std::string("quote\"d"), std::string("")}) {
-    std::string id = http(server.port(), "GET", "/health", {"X-Request-Id: " + bad})
-                         .header("x-request-id");
+  for (std::string bad : {std::string(200, 'a'), std::string("has space"), std::string("quote\"d"),
+                          std::string("")}) {
+    std::string id =
+        http(server.port(), "GET", "/health", {"X-Request-Id: " + bad}).header("x-request-id");
     EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{32}"))) << bad << " -> " << id;
   }
 }
@@ -228,9 +230,10 @@ TEST(Server, AccessLogHasOneJsonLinePerRequestButNotForHealth) {
   }
   std::string out = server.out();
   EXPECT_EQ(out.find("/health"), std::string::npos) << out;
-  std::regex line("\\{\"time\":\"[0-9T:.\\-]+Z\",\"request_id\":\"" + id +
-                  "\",\"method\":\"GET\",\"path\":\"/missing\",\"status\":404,\"bytes\":\\d+,"
-                  "\"duration_us\":\\d+,\"client\":\"127.0.0.1\",\"user_agent\":\"probe/1.0\"\\}\n");
+  std::regex line(
+      "\\{\"time\":\"[0-9T:.\\-]+Z\",\"request_id\":\"" + id +
+      "\",\"method\":\"GET\",\"path\":\"/missing\",\"status\":404,\"bytes\":\\d+,"
+      "\"duration_us\":\\d+,\"client\":\"127.0.0.1\",\"user_agent\":\"probe/1.0\"\\}\n");
   EXPECT_TRUE(std::regex_search(out, line)) << out;
 }
 
