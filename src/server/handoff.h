@@ -3,13 +3,15 @@
 // such modules include this header (and with it Asio and Beast).
 #pragma once
 
+// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
+#include <utility>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
-#include <utility>  // before asio/awaitable.hpp: Boost 1.74 with g++ 12
 
 #include "core/handler.h"
 

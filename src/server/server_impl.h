@@ -2,6 +2,9 @@
 #pragma once
 
 #include <atomic>
+// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
+#include <utility>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,7 +14,6 @@
 #include <chrono>
 #include <list>
 #include <memory>
-#include <utility>
 
 #include "server/server.h"
 
