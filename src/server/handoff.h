@@ -11,7 +11,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 
 #include "core/handler.h"
 
@@ -30,6 +32,14 @@ struct StreamContext {
   bool keep_alive = false;
   int status = 0;
   std::uint64_t bytes_sent = 0;
+
+  // A deadline enforced by the server's periodic sweep (about every 100 ms), so a handler needs
+  // no timer of its own per request: once it passes, on_deadline runs once, on this thread.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<void()> on_deadline;
+  void set_timeout(std::chrono::milliseconds timeout) {
+    deadline = std::chrono::steady_clock::now() + timeout;
+  }
 };
 
 // While serve() runs, the server's header/idle timeouts do not apply to the connection: the

@@ -127,6 +127,7 @@ struct Session::State {
   std::string out;  // serialized response head, reused across requests
   Request request;
   std::shared_ptr<Sink> sink;
+  StreamContext* stream = nullptr;  // while a stream handler owns the connection
   bool closed = false;
 
   // Per request.
@@ -173,7 +174,16 @@ Session::~Session() {
 }
 
 void Session::check_deadline(Clock::time_point now) {
-  if (state_->phase != Phase::kStream && now >= state_->deadline) close_now();
+  auto& s = *state_;
+  if (s.phase != Phase::kStream) {
+    if (now >= s.deadline) close_now();
+    return;
+  }
+  StreamContext* stream = s.stream;
+  if (stream && now >= stream->deadline) {
+    stream->deadline = Clock::time_point::max();
+    if (stream->on_deadline) stream->on_deadline();
+  }
 }
 
 void Session::close_if_idle() {
@@ -425,7 +435,9 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   deadline = kNever;
   worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
   StreamContext context{socket, buffer, parser, request, route.options};
+  stream = &context;
   co_await route.stream->serve(context);
+  stream = nullptr;
   worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
   keep_alive = keep_alive && context.keep_alive;
   if (log_this) log_access(context.status, context.bytes_sent);

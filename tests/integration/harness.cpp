@@ -72,10 +72,34 @@ Spawned spawn(const std::vector<std::string>& args, const std::map<std::string, 
   return {pid, out_pipe[0], err_pipe[0]};
 }
 
+std::vector<std::string> edgewatch_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> full{EW_BINARY};
+  if (args.empty() || args.front().starts_with("-")) {
+    full.insert(full.end(), {"serve", "--listen", "127.0.0.1:0"});
+  }
+  full.insert(full.end(), args.begin(), args.end());
+  return full;
+}
+
+// Quiet by default; a test that reads the access log asks for it.
+std::map<std::string, std::string> quiet_env(std::map<std::string, std::string> env) {
+  if (!env.count("EDGEWATCH_LOG_ACCESS")) env["EDGEWATCH_LOG_ACCESS"] = "off";
+  return env;
+}
+
+std::vector<std::string> orchestrator_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> full{EW_ORCHESTRATOR, "--listen", "127.0.0.1:0"};
+  full.insert(full.end(), args.begin(), args.end());
+  return full;
+}
+
 }  // namespace
 
 std::string binary_path() {
   return EW_BINARY;
+}
+std::string orchestrator_path() {
+  return EW_ORCHESTRATOR;
 }
 std::string source_dir() {
   return EW_SOURCE_DIR;
@@ -128,16 +152,8 @@ CommandResult run_edgewatch(const std::vector<std::string>& args,
   return result;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> args,
-                             std::map<std::string, std::string> env) {
-  std::vector<std::string> full{binary_path()};
-  if (args.empty() || args.front().starts_with("-")) {
-    full.insert(full.end(), {"serve", "--listen", "127.0.0.1:0"});
-  }
-  full.insert(full.end(), args.begin(), args.end());
-  // Quiet by default; a test that reads the access log asks for it.
-  if (!env.count("EDGEWATCH_LOG_ACCESS")) env["EDGEWATCH_LOG_ACCESS"] = "off";
-  Spawned child = spawn(full, env);
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env) {
+  Spawned child = spawn(argv, env);
   pid_ = child.pid;
   out_fd_ = child.out_fd;
   err_fd_ = child.err_fd;
@@ -156,15 +172,24 @@ ServerProcess::ServerProcess(std::vector<std::string> args,
   }
   std::string text = err();
   stop(SIGKILL, 2s);
-  throw std::runtime_error("edgewatch did not start; stderr:\n" + text);
+  reader_.join();  // the pipes close with the child
+  std::string name = argv.front().substr(argv.front().rfind('/') + 1);
+  throw std::runtime_error(name + " did not start; stderr:\n" + text);
 }
 
-ServerProcess::~ServerProcess() {
+ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env)
+    : ChildProcess(edgewatch_argv(args), quiet_env(std::move(env))) {}
+
+OrchestratorProcess::OrchestratorProcess(std::vector<std::string> args,
+                                         std::map<std::string, std::string> env)
+    : ChildProcess(orchestrator_argv(args), std::move(env)) {}
+
+ChildProcess::~ChildProcess() {
   if (running()) stop(SIGKILL, 5s);
   if (reader_.joinable()) reader_.join();
 }
 
-void ServerProcess::pump() {
+void ChildProcess::pump() {
   pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};
   int open_fds = 2;
   char buf[8192];
@@ -185,11 +210,11 @@ void ServerProcess::pump() {
   }
 }
 
-void ServerProcess::signal(int sig) const {
+void ChildProcess::signal(int sig) const {
   kill(pid_, sig);
 }
 
-bool ServerProcess::running() {
+bool ChildProcess::running() {
   if (status_) return false;
   int status = 0;
   if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -199,7 +224,7 @@ bool ServerProcess::running() {
   return true;
 }
 
-int ServerProcess::stop(int sig, std::chrono::milliseconds timeout) {
+int ChildProcess::stop(int sig, std::chrono::milliseconds timeout) {
   if (!running()) return *status_;
   kill(pid_, sig);
   auto deadline = Clock::now() + timeout;
@@ -214,17 +239,17 @@ int ServerProcess::stop(int sig, std::chrono::milliseconds timeout) {
   return -1;
 }
 
-std::string ServerProcess::out() const {
+std::string ChildProcess::out() const {
   std::lock_guard lock(mutex_);
   return out_;
 }
 
-std::string ServerProcess::err() const {
+std::string ChildProcess::err() const {
   std::lock_guard lock(mutex_);
   return err_;
 }
 
-bool ServerProcess::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
+bool ChildProcess::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
   auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
     if (err().find(text) != std::string::npos) return true;
@@ -238,20 +263,44 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Connection::Connection(int port) {
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+HttpResponse parse_response_head(const std::string& head_text) {
+  HttpResponse r;
+  std::size_t line_end = head_text.find("\r\n");
+  std::string status_line = head_text.substr(0, line_end);
+  if (status_line.size() < 12) return r;
+  r.status = std::stoi(status_line.substr(9, 3));
+  std::size_t pos = line_end == std::string::npos ? head_text.size() : line_end + 2;
+  while (pos < head_text.size()) {
+    std::size_t next = head_text.find("\r\n", pos);
+    if (next == std::string::npos) next = head_text.size();
+    std::string line = head_text.substr(pos, next - pos);
+    std::size_t colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r.headers.emplace(lower(line.substr(0, colon)), value);
+    }
+    pos = next + 2;
+  }
+  return r;
+}
+
+int connect_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd_);
-    fd_ = -1;
-    return;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
   }
   int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
 }
+
+Connection::Connection(int port) : fd_(connect_loopback(port)) {}
 
 Connection::~Connection() {
   if (fd_ >= 0) close(fd_);
@@ -284,25 +333,9 @@ HttpResponse Connection::read_response(bool head, std::chrono::milliseconds time
   while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
     if (!fill(deadline)) return r;
   }
-  std::string head_text = pending_.substr(0, end);
+  r = parse_response_head(pending_.substr(0, end));
   pending_.erase(0, end + 4);
-  std::size_t line_end = head_text.find("\r\n");
-  std::string status_line = head_text.substr(0, line_end);
-  if (status_line.size() < 12) return r;
-  r.status = std::stoi(status_line.substr(9, 3));
-  std::size_t pos = line_end == std::string::npos ? head_text.size() : line_end + 2;
-  while (pos < head_text.size()) {
-    std::size_t next = head_text.find("\r\n", pos);
-    if (next == std::string::npos) next = head_text.size();
-    std::string line = head_text.substr(pos, next - pos);
-    std::size_t colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      r.headers.emplace(lower(line.substr(0, colon)), value);
-    }
-    pos = next + 2;
-  }
+  if (r.status == 0) return r;
   bool no_body = head || r.status == 204 || r.status == 304 || r.status < 200;
   if (no_body) {
     r.complete = true;

@@ -1,5 +1,6 @@
-// Test harness: starts the real build/edgewatch as a child process on an ephemeral loopback
-// port and talks to it over real sockets. Nothing here stands in for the server.
+// Test harness: starts the real build/edgewatch (and the example orchestrator, the streaming
+// upstream) as child processes on ephemeral loopback ports and talks to them over real sockets.
+// Nothing here stands in for the server.
 #pragma once
 
 #include <chrono>
@@ -25,15 +26,16 @@ CommandResult run_edgewatch(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env = {},
                             std::chrono::milliseconds timeout = 30s);
 
-class ServerProcess {
+// A child process: argv[0] is the binary's path, env is added to the environment (minus the
+// developer's own EDGEWATCH_* variables), stdout and stderr are captured. The constructor waits
+// until stderr says "listening on http://HOST:PORT" and takes the port from there; it throws
+// std::runtime_error when that does not happen. The destructor kills what is still running.
+class ChildProcess {
  public:
-  // Starts `edgewatch serve --listen 127.0.0.1:0 <args>` (or `args` verbatim when the first is
-  // not a flag) and waits until it logs its address. Throws std::runtime_error on failure.
-  explicit ServerProcess(std::vector<std::string> args,
-                         std::map<std::string, std::string> env = {});
-  ~ServerProcess();
-  ServerProcess(const ServerProcess&) = delete;
-  ServerProcess& operator=(const ServerProcess&) = delete;
+  explicit ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
   int port() const { return port_; }
   int pid() const { return pid_; }
@@ -59,6 +61,22 @@ class ServerProcess {
   std::thread reader_;
 };
 
+class ServerProcess : public ChildProcess {
+ public:
+  // Starts `edgewatch serve --listen 127.0.0.1:0 <args>` (or `args` verbatim when the first is
+  // not a flag) and waits until it logs its address. Throws std::runtime_error on failure.
+  explicit ServerProcess(std::vector<std::string> args,
+                         std::map<std::string, std::string> env = {});
+};
+
+// The example orchestrator (examples/orchestrator), a streaming-chat upstream.
+class OrchestratorProcess : public ChildProcess {
+ public:
+  // Starts `orchestrator --listen 127.0.0.1:0 <args>`, e.g. {"--token-delay", "20ms"}.
+  explicit OrchestratorProcess(std::vector<std::string> args = {},
+                               std::map<std::string, std::string> env = {});
+};
+
 struct HttpResponse {
   bool complete = false;  // a whole response was read
   int status = 0;
@@ -67,6 +85,12 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const;
   std::size_t count(const std::string& lower_name) const { return headers.count(lower_name); }
 };
+
+// A TCP connection to 127.0.0.1:port with TCP_NODELAY; -1 on failure. The caller closes it.
+int connect_loopback(int port);
+
+// Parses a response head (status line and header lines, without the blank line).
+HttpResponse parse_response_head(const std::string& head_text);
 
 // One client connection over loopback.
 class Connection {
@@ -97,6 +121,7 @@ HttpResponse http(int port, const std::string& method, const std::string& target
                   const std::vector<std::string>& headers = {}, const std::string& body = "");
 
 std::string binary_path();
+std::string orchestrator_path();
 std::string source_dir();
 // A fresh temporary directory, removed by the caller if it cares.
 std::string make_temp_dir();

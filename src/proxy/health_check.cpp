@@ -1,0 +1,119 @@
+#include "proxy/health_check.h"
+
+// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/watchdog.h"
+
+namespace ew::proxy {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+auto with_ec(error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
+
+// One probe: true when the health path answers 2xx or 3xx within the timeout.
+net::awaitable<bool> probe(Upstream& upstream, const HealthCheckOptions& options) {
+  auto executor = co_await net::this_coro::executor;
+  tcp::socket socket(executor);
+  auto watchdog = Watchdog::start(executor, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
+  watchdog->arm(options.timeout);
+  error_code ec;
+  tcp::resolver resolver(executor);
+  std::string port = std::to_string(upstream.port());
+  auto endpoints = co_await resolver.async_resolve(upstream.host(), port, with_ec(ec));
+  if (!ec) co_await net::async_connect(socket, endpoints, with_ec(ec));
+  std::string request = "GET " + options.path + " HTTP/1.1\r\nHost: " + upstream.host() +
+                        "\r\nUser-Agent: edgewatch-health-check\r\nConnection: close\r\n\r\n";
+  if (!ec) co_await net::async_write(socket, net::buffer(request), with_ec(ec));
+  net::streambuf response;
+  if (!ec) co_await net::async_read_until(socket, response, "\r\n", with_ec(ec));
+  watchdog->stop();
+  if (ec || response.size() < 12) co_return false;
+  std::string status_line(net::buffers_begin(response.data()),
+                          net::buffers_begin(response.data()) + 12);
+  co_return status_line.starts_with("HTTP/1.") && (status_line[9] == '2' || status_line[9] == '3');
+}
+
+net::awaitable<void> check_loop(Upstream& upstream, HealthCheckOptions options) {
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer timer(executor);
+  int successes = 0;
+  int failures = 0;
+  for (;;) {
+    bool ok = co_await probe(upstream, options);
+    successes = ok ? successes + 1 : 0;
+    failures = ok ? 0 : failures + 1;
+    if (upstream.healthy() && failures >= options.unhealthy_threshold) {
+      upstream.set_healthy(false);
+      spdlog::warn("upstream {} is down: {} failed health checks of {}", upstream.url(), failures,
+                   options.path);
+    } else if (!upstream.healthy() && successes >= options.healthy_threshold) {
+      upstream.set_healthy(true);
+      spdlog::info("upstream {} is up again", upstream.url());
+    }
+    timer.expires_after(options.interval);
+    error_code ec;
+    co_await timer.async_wait(with_ec(ec));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
+
+struct HealthChecker::Impl {
+  net::io_context ioc{1};
+  std::vector<std::pair<std::shared_ptr<Pool>, HealthCheckOptions>> pools;
+  std::thread thread;
+};
+
+HealthChecker::HealthChecker() : impl_(std::make_unique<Impl>()) {}
+
+HealthChecker::~HealthChecker() {
+  stop();
+}
+
+void HealthChecker::add(std::shared_ptr<Pool> pool, HealthCheckOptions options) {
+  impl_->pools.emplace_back(std::move(pool), std::move(options));
+}
+
+void HealthChecker::start() {
+  bool any = false;
+  for (auto& [pool, options] : impl_->pools) {
+    if (options.path.empty()) continue;
+    for (auto& upstream : pool->upstreams()) {
+      net::co_spawn(impl_->ioc, check_loop(*upstream, options), net::detached);
+      any = true;
+    }
+  }
+  if (any) impl_->thread = std::thread([this] { impl_->ioc.run(); });
+}
+
+void HealthChecker::stop() {
+  impl_->ioc.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace ew::proxy

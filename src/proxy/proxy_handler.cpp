@@ -1,0 +1,490 @@
+#include "proxy/proxy_handler.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <limits>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "proxy/connection_pool.h"
+#include "proxy/headers.h"
+#include "proxy/tunnel.h"
+#include "proxy/watchdog.h"
+
+namespace ew::proxy {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+auto with_ec(error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
+
+enum class Outcome : std::uint8_t {
+  kDone,               // a response went to the client (maybe cut short by the upstream)
+  kConnectFailed,      // the request never reached an upstream
+  kFailedBeforeReply,  // sent, but no response header came back
+  kTimedOut,           // no response header within the read timeout
+  kClientGone,         // the client left; the upstream request was abandoned
+};
+
+struct Attempt {
+  Outcome outcome = Outcome::kDone;
+  int status = 0;
+  bool body_consumed = false;    // the client's body was read: the request cannot be replayed
+  bool upstream_failed = false;  // the upstream broke mid-response
+};
+
+// Statuses that count against an upstream for outlier detection.
+bool is_failure_status(int status) {
+  return status >= 500;
+}
+
+std::string status_line_and_headers(const http::response_parser<http::buffer_body>& parser,
+                                    std::string_view request_id, bool chunked_to_client,
+                                    bool keep_alive) {
+  const auto& message = parser.get();
+  std::string head = "HTTP/1.1 " + std::to_string(message.result_int()) + " ";
+  auto reason = message.reason();
+  head.append(reason.data(), reason.size());
+  head += "\r\n";
+  auto connection = message[http::field::connection];
+  bool has_request_id = false;
+  bool upgrade = message.result_int() == 101;
+  for (const auto& field : message) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    std::string_view value(field.value().data(), field.value().size());
+    if (upgrade && iequals(name, "upgrade")) {
+      head.append(name).append(": ").append(value).append("\r\n");
+      continue;
+    }
+    if (is_hop_by_hop(name, {connection.data(), connection.size()})) continue;
+    if (chunked_to_client && iequals(name, "content-length")) continue;
+    if (iequals(name, "x-request-id")) has_request_id = true;
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_request_id) head.append("X-Request-Id: ").append(request_id).append("\r\n");
+  if (upgrade) {
+    head += "Connection: upgrade\r\n";
+  } else {
+    if (chunked_to_client) head += "Transfer-Encoding: chunked\r\n";
+    if (!keep_alive) head += "Connection: close\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+// One attempt of one request against one upstream.
+class Exchange {
+ public:
+  Exchange(StreamContext& ctx, const RouteConfig& config, Upstream& upstream,
+           std::string_view target, bool websocket)
+      : ctx_(ctx),
+        config_(config),
+        upstream_(upstream),
+        target_(target),
+        websocket_(websocket),
+        socket_(ctx.socket.get_executor()) {
+    // Timeouts ride on the server's sweep: no timer per request. Expiry closes the upstream
+    // socket, which ends whatever operation was waiting on it.
+    ctx_.on_deadline = [this] {
+      timed_out_ = true;
+      error_code ignored;
+      socket_.close(ignored);
+      // A client that stopped reading mid-response would otherwise pin this exchange.
+      if (response_started_) ctx_.socket.close(ignored);
+    };
+  }
+  ~Exchange() {
+    ctx_.on_deadline = nullptr;
+    ctx_.deadline = Clock::time_point::max();
+  }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  net::awaitable<Attempt> run();
+
+ private:
+  net::awaitable<bool> connect();
+  net::awaitable<error_code> send_request();
+  net::awaitable<bool> relay_response(http::response_parser<http::buffer_body>& parser);
+  void watch_client();
+  void stop_watching_client();
+
+  StreamContext& ctx_;
+  const RouteConfig& config_;
+  Upstream& upstream_;
+  std::string target_;
+  bool websocket_;
+  tcp::socket socket_;
+  beast::flat_buffer upstream_buffer_;
+  bool reused_ = false;
+  bool timed_out_ = false;
+  bool response_started_ = false;
+  Attempt result_;
+  std::shared_ptr<ClientWatch> client_watch_;
+};
+
+net::awaitable<bool> Exchange::connect() {
+  if (auto pooled = ConnectionPool::local().take(&upstream_)) {
+    socket_ = std::move(*pooled);
+    reused_ = true;
+    co_return true;
+  }
+  ctx_.set_timeout(config_.connect_timeout);
+  error_code ec;
+  tcp::resolver resolver(socket_.get_executor());
+  std::string port = std::to_string(upstream_.port());
+  auto endpoints = co_await resolver.async_resolve(upstream_.host(), port, with_ec(ec));
+  if (!ec && !timed_out_) co_await net::async_connect(socket_, endpoints, with_ec(ec));
+  if (ec || timed_out_) {
+    spdlog::debug("request_id={} cannot connect to {}: {}", ctx_.request.request_id,
+                  upstream_.url(), timed_out_ ? "timed out" : ec.message());
+    co_return false;
+  }
+  socket_.set_option(tcp::no_delay(true), ec);
+  co_return true;
+}
+
+// Sends the request head and streams the body, chunk by chunk, as the client sends it.
+net::awaitable<error_code> Exchange::send_request() {
+  auto& parser = ctx_.parser;
+  auto length = parser.content_length();
+  bool chunked = parser.chunked();
+  BodyFraming framing = websocket_                ? BodyFraming::kNone
+                        : chunked                 ? BodyFraming::kChunked
+                        : (length && *length > 0) ? BodyFraming::kLength
+                                                  : BodyFraming::kNone;
+  ForwardContext forward{ctx_.request.client_address, ctx_.request.request_id, ctx_.request.secure,
+                         websocket_};
+  std::string head =
+      upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
+  error_code ec;
+  co_await net::async_write(socket_, net::buffer(head), with_ec(ec));
+  if (ec || framing == BodyFraming::kNone) co_return ec;
+
+  result_.body_consumed = true;
+  http::request_parser<http::buffer_body> body_parser(std::move(parser));
+  body_parser.body_limit(config_.max_body_size);
+  std::array<char, 16384> chunk;
+  while (!body_parser.is_done()) {
+    body_parser.get().body().data = chunk.data();
+    body_parser.get().body().size = chunk.size();
+    error_code read_ec;
+    co_await http::async_read_some(ctx_.socket, ctx_.buffer, body_parser, with_ec(read_ec));
+    if (read_ec == http::error::need_buffer) read_ec = {};
+    if (read_ec) {
+      result_.outcome = Outcome::kClientGone;
+      co_return read_ec;
+    }
+    std::size_t n = chunk.size() - body_parser.get().body().size;
+    if (n == 0) continue;
+    upstream_.stats.bytes_to_upstream.fetch_add(n, std::memory_order_relaxed);
+    if (framing == BodyFraming::kChunked) {
+      char size_line[32];
+      int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+      std::array<net::const_buffer, 3> pieces{net::buffer(size_line, size_len),
+                                              net::buffer(chunk.data(), n), net::buffer("\r\n", 2)};
+      co_await net::async_write(socket_, pieces, with_ec(ec));
+    } else {
+      co_await net::async_write(socket_, net::buffer(chunk.data(), n), with_ec(ec));
+    }
+    if (ec) co_return ec;
+    ctx_.set_timeout(config_.send_timeout);
+  }
+  if (framing == BodyFraming::kChunked) {
+    co_await net::async_write(socket_, net::buffer("0\r\n\r\n", 5), with_ec(ec));
+  }
+  co_return ec;
+}
+
+// While waiting on the upstream, notice a client that hangs up and abandon the upstream
+// request at once, instead of at the next write.
+void Exchange::watch_client() {
+  if (ctx_.buffer.size() > 0) return;  // a pipelined request is already here
+  client_watch_ = ClientWatch::start(ctx_.socket, [this] {
+    error_code ignored;
+    socket_.close(ignored);
+    result_.outcome = Outcome::kClientGone;
+  });
+}
+
+void Exchange::stop_watching_client() {
+  if (client_watch_) client_watch_->stop();
+  client_watch_.reset();
+}
+
+net::awaitable<Attempt> Exchange::run() {
+  if (!co_await connect()) {
+    result_.outcome = Outcome::kConnectFailed;
+    co_return result_;
+  }
+  auto started = Clock::now();
+  ctx_.set_timeout(config_.send_timeout);
+  error_code ec = co_await send_request();
+  if (ec) {
+    if (result_.outcome != Outcome::kClientGone) result_.outcome = Outcome::kFailedBeforeReply;
+    co_return result_;
+  }
+
+  ctx_.set_timeout(config_.read_timeout);
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (ctx_.request.method == Method::kHead) parser.skip(true);
+  co_await http::async_read_header(socket_, upstream_buffer_, parser, with_ec(ec));
+  if (ec) {
+    if (result_.outcome == Outcome::kClientGone) co_return result_;
+    spdlog::debug("request_id={} upstream {} response header: {}", ctx_.request.request_id,
+                  upstream_.url(), ec.message());
+    result_.outcome = timed_out_ ? Outcome::kTimedOut : Outcome::kFailedBeforeReply;
+    co_return result_;
+  }
+  upstream_.stats.time_to_first_byte.observe(
+      std::chrono::duration<double>(Clock::now() - started).count());
+  result_.status = parser.get().result_int();
+  result_.outcome = Outcome::kDone;
+
+  if (websocket_ && result_.status == 101) {
+    ctx_.deadline = Clock::time_point::max();  // the tunnel keeps its own idle timeout
+    std::string head = status_line_and_headers(parser, ctx_.request.request_id, false, true);
+    co_await net::async_write(ctx_.socket, net::buffer(head), with_ec(ec));
+    ctx_.status = 101;
+    ctx_.keep_alive = false;
+    if (ec) co_return result_;
+    upstream_.stats.open_websockets.fetch_add(1, std::memory_order_relaxed);
+    TunnelStats bytes = co_await tunnel(ctx_.socket, ctx_.buffer, socket_, upstream_buffer_,
+                                        config_.websocket_idle_timeout);
+    upstream_.stats.open_websockets.fetch_sub(1, std::memory_order_relaxed);
+    upstream_.stats.bytes_to_upstream.fetch_add(bytes.to_b, std::memory_order_relaxed);
+    upstream_.stats.bytes_from_upstream.fetch_add(bytes.to_a, std::memory_order_relaxed);
+    ctx_.bytes_sent = bytes.to_a;
+    co_return result_;
+  }
+
+  bool complete = co_await relay_response(parser);
+  ctx_.deadline = Clock::time_point::max();
+  stop_watching_client();
+  upstream_.stats.stream_duration.observe(
+      std::chrono::duration<double>(Clock::now() - started).count());
+  if (complete && parser.keep_alive() && upstream_buffer_.size() == 0 && socket_.is_open()) {
+    ConnectionPool::local().put(&upstream_, std::move(socket_), config_.max_idle_per_upstream);
+  }
+  co_return result_;
+}
+
+// Writes the response head, then each piece of the body the moment it arrives. Returns true
+// when the whole response went through.
+net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer_body>& parser) {
+  int status = parser.get().result_int();
+  bool head_only =
+      ctx_.request.method == Method::kHead || status < 200 || status == 204 || status == 304;
+  bool chunked = !head_only && !parser.content_length().has_value();
+  bool http10 = ctx_.request.version == 10;
+  // An HTTP/1.0 client cannot read chunked framing: it gets the body until the close.
+  bool keep_alive = ctx_.request.keep_alive && !(chunked && http10);
+  ctx_.keep_alive = keep_alive;
+  ctx_.status = status;
+  std::string head =
+      status_line_and_headers(parser, ctx_.request.request_id, chunked && !http10, keep_alive);
+  response_started_ = true;
+  error_code ec;
+  co_await net::async_write(ctx_.socket, net::buffer(head), with_ec(ec));
+  if (ec) {
+    result_.outcome = Outcome::kClientGone;
+    co_return false;
+  }
+  if (head_only) co_return parser.is_done() || ctx_.request.method == Method::kHead;
+
+  // A stream (no length: SSE, chunked) may run long; watch for the client hanging up meanwhile.
+  if (chunked) watch_client();
+  upstream_.stats.open_streams.fetch_add(1, std::memory_order_relaxed);
+  std::array<char, 16384> chunk;
+  bool ok = true;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    co_await http::async_read_some(socket_, upstream_buffer_, parser, with_ec(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      ok = false;
+      if (result_.outcome != Outcome::kClientGone) result_.upstream_failed = true;
+      break;
+    }
+    std::size_t n = chunk.size() - parser.get().body().size;
+    if (n == 0) continue;
+    ctx_.set_timeout(config_.read_timeout);  // silence, not stream length, is what times out
+    upstream_.stats.bytes_from_upstream.fetch_add(n, std::memory_order_relaxed);
+    if (chunked && !http10) {
+      char size_line[32];
+      int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+      std::array<net::const_buffer, 3> pieces{net::buffer(size_line, size_len),
+                                              net::buffer(chunk.data(), n), net::buffer("\r\n", 2)};
+      co_await net::async_write(ctx_.socket, pieces, with_ec(ec));
+    } else {
+      co_await net::async_write(ctx_.socket, net::buffer(chunk.data(), n), with_ec(ec));
+    }
+    if (ec) {
+      result_.outcome = Outcome::kClientGone;
+      ok = false;
+      break;
+    }
+    ctx_.bytes_sent += n;
+  }
+  upstream_.stats.open_streams.fetch_sub(1, std::memory_order_relaxed);
+  if (!ok) {
+    // The client must learn the stream broke: close instead of sending the last chunk.
+    ctx_.keep_alive = false;
+    error_code ignored;
+    ctx_.socket.shutdown(tcp::socket::shutdown_both, ignored);
+    co_return false;
+  }
+  if (chunked && !http10) {
+    co_await net::async_write(ctx_.socket, net::buffer("0\r\n\r\n", 5), with_ec(ec));
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
+// Books one attempt's outcome; true when the client got its answer (or left).
+bool record(Upstream& upstream, const Attempt& result, StreamContext& ctx) {
+  auto now = Clock::now();
+  switch (result.outcome) {
+    case Outcome::kDone: {
+      int klass = std::clamp(result.status / 100, 1, 5);
+      upstream.stats.responses_by_class[klass - 1].fetch_add(1, std::memory_order_relaxed);
+      if (is_failure_status(result.status) || result.upstream_failed) {
+        upstream.record_failure(now);
+      } else {
+        upstream.record_success();
+      }
+      return true;
+    }
+    case Outcome::kClientGone:
+      upstream.stats.client_aborts.fetch_add(1, std::memory_order_relaxed);
+      ctx.keep_alive = false;
+      return true;
+    default:
+      upstream.record_failure(now);
+      return false;
+  }
+}
+
+const char* describe(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kConnectFailed:
+      return "cannot connect to any upstream";
+    case Outcome::kTimedOut:
+      return "the upstream did not answer within the read timeout";
+    default:
+      return "the upstream closed the connection without answering";
+  }
+}
+
+net::awaitable<void> write_error(StreamContext& ctx, int status, std::string_view message,
+                                 std::chrono::seconds retry_after) {
+  Response response =
+      error_response(status, "upstream_unavailable", message, ctx.request.request_id);
+  if (status == 503) response.add_header("Retry-After", std::to_string(retry_after.count()));
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " ";
+  head.append(reason_phrase(status));
+  head += "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n";
+  head += "X-Request-Id: ";
+  head.append(ctx.request.request_id);
+  head += "\r\n";
+  head += response.header_lines();
+  if (!ctx.keep_alive) head += "Connection: close\r\n";
+  head += "\r\n";
+  if (ctx.request.method != Method::kHead) head += response.body;
+  error_code ec;
+  co_await net::async_write(ctx.socket, net::buffer(head), with_ec(ec));
+  ctx.status = status;
+  ctx.bytes_sent = response.body.size();
+  if (ec) ctx.keep_alive = false;
+}
+
+}  // namespace
+
+ProxyHandler::ProxyHandler(RouteConfig config, std::shared_ptr<Pool> pool,
+                           std::shared_ptr<RetryBudget> budget)
+    : config_(std::move(config)), pool_(std::move(pool)), budget_(std::move(budget)) {}
+
+net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
+  auto& request = ctx.request;
+  bool websocket = is_websocket_upgrade(request);
+  auto length = ctx.parser.content_length();
+  bool has_body = ctx.parser.chunked() || (length && *length > 0);
+  ctx.keep_alive = request.keep_alive;
+  if (length && *length > config_.max_body_size) {
+    ctx.keep_alive = false;
+    Response response = error_response(
+        413, "body_too_large", "the request body exceeds this route's limit", request.request_id);
+    std::string head = "HTTP/1.1 413 Content Too Large\r\nContent-Length: " +
+                       std::to_string(response.body.size()) + "\r\nConnection: close\r\n" +
+                       response.header_lines() + "\r\n" + response.body;
+    error_code ec;
+    co_await net::async_write(ctx.socket, net::buffer(head), with_ec(ec));
+    ctx.status = 413;
+    co_return;
+  }
+  std::string target = rewrite_target(request.target, config_.prefix, config_.rewrite);
+
+  budget_->begin_request();
+  std::vector<const Upstream*> tried;
+  bool answered = false;
+  bool only_connect_failures = true;
+  int error_status = 0;
+  std::string failure = "no upstream is available";
+  for (int attempt = 0; attempt <= config_.retries && !answered && error_status == 0; ++attempt) {
+    auto now = Clock::now();
+    Upstream* upstream = pool_->pick(now, tried);
+    if (!upstream) break;
+    tried.push_back(upstream);
+    if (!upstream->try_begin_trial(now)) continue;
+    bool retry = attempt > 0;
+    if (retry && !budget_->try_begin_retry()) {
+      failure = "the retry budget is exhausted";
+      break;
+    }
+    if (retry) upstream->stats.retries.fetch_add(1, std::memory_order_relaxed);
+    upstream->begin();
+    upstream->stats.requests.fetch_add(1, std::memory_order_relaxed);
+    std::string full_target =
+        upstream->base_path() == "/" ? target : upstream->base_path() + target.substr(1);
+    Exchange exchange(ctx, config_, *upstream, full_target, websocket);
+    Attempt result = co_await exchange.run();
+    upstream->end();
+    if (retry) budget_->end_retry();
+    answered = record(*upstream, result, ctx);
+    if (answered) break;
+    if (result.outcome != Outcome::kConnectFailed) only_connect_failures = false;
+    if (result.body_consumed) ctx.keep_alive = false;  // the body is gone with the attempt
+    failure = describe(result.outcome);
+    // A request that never reached an upstream may always go to another; one that did, only
+    // when it is idempotent and has no body to replay.
+    bool replayable = result.outcome == Outcome::kConnectFailed ||
+                      (is_idempotent(request.method) && !result.body_consumed && !has_body);
+    if (result.outcome == Outcome::kTimedOut) {
+      error_status = 504;
+    } else if (!replayable) {
+      error_status = 502;
+    }
+  }
+  budget_->end_request();
+  if (answered) co_return;
+  if (error_status == 0) error_status = only_connect_failures ? 503 : 502;
+  co_await write_error(ctx, error_status, failure, pool_->retry_after(Clock::now()));
+}
+
+}  // namespace ew::proxy

@@ -1,0 +1,117 @@
+#include "proxy/tunnel.h"
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/watchdog.h"
+
+namespace ew::proxy {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+auto with_ec(error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
+
+struct Shared {
+  std::shared_ptr<Watchdog> watchdog;
+  bool failed = false;
+};
+
+// Moves bytes from `from` to `to` until `from` ends. Returns the bytes moved.
+net::awaitable<std::uint64_t> pump(tcp::socket& from, tcp::socket& to, Shared& shared,
+                                   std::chrono::milliseconds idle_timeout) {
+  thread_local std::array<char, 65536> scratch;
+  std::uint64_t moved = 0;
+  for (;;) {
+    error_code ec;
+    co_await from.async_wait(tcp::socket::wait_read, with_ec(ec));
+    if (ec || shared.failed) break;
+    std::size_t n = from.read_some(net::buffer(scratch), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) continue;
+    if (ec == net::error::eof) {
+      // A clean end: pass the half-close on, and let the other direction finish.
+      to.shutdown(tcp::socket::shutdown_send, ec);
+      co_return moved;
+    }
+    if (ec) break;
+    shared.watchdog->arm(idle_timeout);
+    // The scratch buffer is shared by the thread: copy out before any suspension.
+    std::size_t written = to.write_some(net::buffer(scratch.data(), n), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      ec = {};
+      written = 0;
+    }
+    if (ec) break;
+    if (written < n) {
+      std::string rest(scratch.data() + written, n - written);
+      co_await net::async_write(to, net::buffer(rest), with_ec(ec));
+      if (ec) break;
+    }
+    moved += n;
+  }
+  shared.failed = true;
+  error_code ignored;
+  from.close(ignored);
+  to.close(ignored);
+  co_return moved;
+}
+
+net::awaitable<void> flush_pending(boost::beast::flat_buffer& pending, tcp::socket& to,
+                                   error_code& ec) {
+  if (pending.size() == 0) co_return;
+  co_await net::async_write(to, pending.data(), with_ec(ec));
+  pending.consume(pending.size());
+  pending.shrink_to_fit();
+}
+
+}  // namespace
+
+net::awaitable<TunnelStats> tunnel(tcp::socket& a, boost::beast::flat_buffer& a_pending,
+                                   tcp::socket& b, boost::beast::flat_buffer& b_pending,
+                                   std::chrono::milliseconds idle_timeout) {
+  TunnelStats stats;
+  Shared shared;
+  error_code ec;
+  // a_pending holds bytes read from a (for b), b_pending bytes read from b (for a).
+  co_await flush_pending(a_pending, b, ec);
+  if (!ec) co_await flush_pending(b_pending, a, ec);
+  if (ec) co_return stats;
+  a.non_blocking(true, ec);
+  b.non_blocking(true, ec);
+  shared.watchdog = Watchdog::start(a.get_executor(), [&a, &b, &shared] {
+    shared.failed = true;
+    error_code ignored;
+    a.close(ignored);
+    b.close(ignored);
+  });
+  shared.watchdog->arm(idle_timeout);
+
+  // b -> a runs alongside; a -> b runs here; the tunnel ends when both have.
+  net::steady_timer done(a.get_executor(), std::chrono::steady_clock::time_point::max());
+  bool other_finished = false;
+  net::co_spawn(
+      a.get_executor(),
+      [&]() -> net::awaitable<void> {
+        stats.to_a = co_await pump(b, a, shared, idle_timeout);
+        other_finished = true;
+        done.cancel();
+      },
+      net::detached);
+  stats.to_b = co_await pump(a, b, shared, idle_timeout);
+  while (!other_finished) {
+    error_code wait_ec;
+    co_await done.async_wait(with_ec(wait_ec));
+  }
+  shared.watchdog->stop();
+  co_return stats;
+}
+
+}  // namespace ew::proxy

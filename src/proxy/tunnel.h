@@ -1,0 +1,31 @@
+// A full-duplex byte tunnel, for WebSockets after the 101: frames (pings and pongs included)
+// pass through untouched. Idle connections hold no buffers: each direction waits for
+// readability first and reads into a per-thread scratch buffer, so ten thousand quiet
+// WebSockets cost little more than their sockets.
+#pragma once
+
+// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <chrono>
+#include <cstdint>
+
+namespace ew::proxy {
+
+struct TunnelStats {
+  std::uint64_t to_a = 0;  // bytes delivered to a
+  std::uint64_t to_b = 0;  // bytes delivered to b
+};
+
+// Relays until both directions finished or either failed, or nothing moved for idle_timeout.
+// Bytes already buffered for a side (read past an HTTP header) are delivered first.
+boost::asio::awaitable<TunnelStats> tunnel(boost::asio::ip::tcp::socket& a,
+                                           boost::beast::flat_buffer& a_pending,
+                                           boost::asio::ip::tcp::socket& b,
+                                           boost::beast::flat_buffer& b_pending,
+                                           std::chrono::milliseconds idle_timeout);
+
+}  // namespace ew::proxy

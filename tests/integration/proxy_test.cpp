@@ -1,0 +1,406 @@
+// The /api/ gateway through real sockets: edgewatch in front of the example orchestrator (and,
+// where a fault or a capture is needed, a tiny upstream written here).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <regex>
+#include <set>
+
+#include "harness.h"
+#include "sse_client.h"
+#include "ws_client.h"
+
+namespace ew::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string upstream_url(const ChildProcess& p) {
+  return "http://127.0.0.1:" + std::to_string(p.port());
+}
+
+// Numbers from the orchestrator's /_stats.
+long orchestrator_stat(int port, const std::string& name) {
+  HttpResponse r = http(port, "GET", "/_stats");
+  std::smatch m;
+  if (!std::regex_search(r.body, m, std::regex("\"" + name + "\":(\\d+)"))) return -1;
+  return std::stol(m[1]);
+}
+
+// A one-shot upstream: accepts connections, records each request head (and body, when it has a
+// Content-Length), and answers 200 with the number of body bytes received.
+class CaptureUpstream {
+ public:
+  CaptureUpstream() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(fd_, 16);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CaptureUpstream() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string head() {
+    std::lock_guard lock(mutex_);
+    return head_;
+  }
+  std::size_t body_bytes() const { return body_bytes_; }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string data;
+      char buf[65536];
+      while (data.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        data.append(buf, static_cast<std::size_t>(n));
+      }
+      std::size_t end = data.find("\r\n\r\n");
+      std::string head = data.substr(0, end);
+      std::size_t have = data.size() - (end + 4);
+      std::smatch m;
+      std::size_t want = 0;
+      if (std::regex_search(head, m, std::regex("\r\nContent-Length: (\\d+)", std::regex::icase))) {
+        want = std::stoul(m[1]);
+      }
+      while (have < want) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        have += static_cast<std::size_t>(n);
+      }
+      if (std::regex_search(head,
+                            std::regex("\r\nTransfer-Encoding: chunked", std::regex::icase))) {
+        have = read_chunked(c, data.substr(end + 4));
+      }
+      {
+        std::lock_guard lock(mutex_);
+        head_ = head;
+      }
+      body_bytes_ = have;
+      std::string body = std::to_string(have);
+      std::string response = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\nConnection: close\r\n\r\n" + body;
+      send(c, response.data(), response.size(), MSG_NOSIGNAL);
+      close(c);
+    }
+  }
+  // Decodes a chunked body; returns its length once the last chunk arrived.
+  static std::size_t read_chunked(int c, std::string data) {
+    std::size_t total = 0;
+    char buf[65536];
+    for (;;) {
+      std::size_t crlf;
+      while ((crlf = data.find("\r\n")) == std::string::npos) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) return total;
+        data.append(buf, static_cast<std::size_t>(n));
+      }
+      std::size_t size = std::stoul(data.substr(0, crlf), nullptr, 16);
+      while (data.size() < crlf + 2 + size + 2) {
+        ssize_t n = recv(c, buf, sizeof buf, 0);
+        if (n <= 0) return total;
+        data.append(buf, static_cast<std::size_t>(n));
+      }
+      total += size;
+      data.erase(0, crlf + 2 + size + 2);
+      if (size == 0) return total;
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> body_bytes_{0};
+  std::mutex mutex_;
+  std::string head_;
+  std::thread thread_;
+};
+
+TEST(Proxy, SseTokensArriveOneByOneAtTheirRealSpacing) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
+  SseStream stream(edge.port(), "POST", "/api/chat?tokens=6&delay_ms=150", {},
+                   R"({"message":"spacing"})");
+  ASSERT_EQ(stream.head().status, 200);
+  EXPECT_EQ(stream.head().header("content-type"), "text/event-stream");
+  std::vector<SseEvent> events = stream.rest(3s);
+  ASSERT_EQ(events.size(), 7u);  // six tokens and "done"
+  for (std::size_t i = 1; i < 6; ++i) {
+    auto gap =
+        std::chrono::duration_cast<std::chrono::milliseconds>(events[i].at - events[i - 1].at);
+    // Buffering would deliver tokens in a burst (gaps near 0); each must come on its own.
+    EXPECT_GE(gap.count(), 90) << "token " << i << " arrived with the previous one";
+    EXPECT_LE(gap.count(), 400) << "token " << i << " was held back";
+  }
+  EXPECT_NE(events[0].data.find("\"token\""), std::string::npos);
+  EXPECT_EQ(events.back().event, "done");
+  EXPECT_TRUE(stream.finished());
+}
+
+TEST(Proxy, RewritesThePrefixAndSetsForwardedHeaders) {
+  CaptureUpstream upstream;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream.url()},
+                     {{"EDGEWATCH_LOG_ACCESS", "off"}});
+  HttpResponse r =
+      http(edge.port(), "GET", "/api/chat/history?limit=5",
+           {"X-Forwarded-For: 10.0.0.1", "Connection: keep-alive, X-Secret", "X-Secret: hop",
+            "Keep-Alive: timeout=5", "TE: trailers", "X-Request-Id: trace-42", "X-Custom: kept"});
+  ASSERT_EQ(r.status, 200);
+  std::string head = upstream.head() + "\r\n";
+  EXPECT_TRUE(head.starts_with("GET /chat/history?limit=5 HTTP/1.1\r\n")) << head;
+  EXPECT_NE(head.find("X-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Real-IP: 127.0.0.1\r\n"), std::string::npos);
+  EXPECT_NE(head.find("X-Forwarded-Proto: http\r\n"), std::string::npos);
+  EXPECT_NE(head.find("X-Forwarded-Host: localhost\r\n"), std::string::npos);
+  EXPECT_NE(head.find("X-Request-Id: trace-42\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Custom: kept\r\n"), std::string::npos);
+  for (const char* hop : {"X-Secret", "Keep-Alive", "TE:", "Connection: keep-alive"}) {
+    EXPECT_EQ(head.find(hop), std::string::npos) << hop << " crossed the proxy:\n" << head;
+  }
+  EXPECT_EQ(r.header("x-request-id"), "trace-42");
+}
+
+TEST(Proxy, LargeUploadStreamsPastTheServerBodyLimit) {
+  CaptureUpstream upstream;
+  ServerProcess edge(
+      {"--workers", "1", "--upstream", upstream.url()},
+      {{"EDGEWATCH_SERVER_MAX_BODY_SIZE", "64KiB"}, {"EDGEWATCH_LOG_LEVEL", "debug"}});
+  std::string body(3 * 1024 * 1024, 'x');
+  HttpResponse r = http(edge.port(), "POST", "/api/upload", {}, body);
+  ASSERT_EQ(r.status, 200) << edge.err();
+  EXPECT_EQ(r.body, std::to_string(body.size()));
+
+  // Chunked from the client: forwarded chunked, every byte arrives.
+  Connection c(edge.port());
+  std::string chunked =
+      "POST /api/upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 40; ++i) chunked += "2000\r\n" + std::string(0x2000, 'y') + "\r\n";
+  chunked += "0\r\n\r\n";
+  c.send(chunked);
+  HttpResponse rc = c.read_response();
+  ASSERT_EQ(rc.status, 200);
+  EXPECT_EQ(rc.body, std::to_string(40 * 0x2000));
+}
+
+TEST(Proxy, WebSocketConversationThroughTheProxy) {
+  OrchestratorProcess orchestrator({"--token-delay", "10ms"});
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
+  WsClient ws(edge.port(), "/api/ws");
+  ASSERT_TRUE(ws.open()) << ws.handshake().status;
+  ASSERT_TRUE(ws.send_text("hello through the gateway"));
+  int tokens = 0;
+  for (;;) {
+    auto m = ws.read_data(3s);
+    ASSERT_TRUE(m.has_value());
+    if (m->payload.find("\"done\"") != std::string::npos) break;
+    EXPECT_NE(m->payload.find("\"token\""), std::string::npos) << m->payload;
+    ++tokens;
+  }
+  EXPECT_GT(tokens, 2);
+  // Pings pass through and the upstream's pong comes back.
+  ASSERT_TRUE(ws.send_ping("are-you-there"));
+  auto pong = ws.read(3s);
+  ASSERT_TRUE(pong.has_value());
+  EXPECT_EQ(pong->opcode, WsMessage::kPong);
+  EXPECT_EQ(pong->payload, "are-you-there");
+  ASSERT_TRUE(ws.send_text("echo:verbatim"));
+  auto echo = ws.read_data(3s);
+  ASSERT_TRUE(echo.has_value());
+  EXPECT_EQ(echo->payload, "echo:verbatim");
+  // A clean close from the client closes both sides.
+  ASSERT_TRUE(ws.send_close(1000, "bye"));
+  auto close_reply = ws.read_data(3s);
+  ASSERT_TRUE(close_reply.has_value());
+  EXPECT_EQ(close_reply->opcode, WsMessage::kClose);
+  EXPECT_TRUE(ws.closed_within(3s));
+}
+
+TEST(Proxy, QuietWebSocketOutlivesTheHttpReadTimeout) {
+  OrchestratorProcess orchestrator;
+  // read_timeout applies to HTTP; set it low through a config file to show it does not cut WS.
+  std::string dir = make_temp_dir();
+  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                                  "\"]\nread_timeout = \"1s\"\n");
+  ServerProcess short_timeouts({"--workers", "1", "--config", dir + "/p.toml"},
+                               {{"EDGEWATCH_SERVER_IDLE_TIMEOUT", "1s"}});
+  WsClient ws(short_timeouts.port(), "/api/ws");
+  ASSERT_TRUE(ws.open());
+  std::this_thread::sleep_for(2500ms);
+  ASSERT_TRUE(ws.send_text("echo:still here"));
+  auto m = ws.read_data(3s);
+  ASSERT_TRUE(m.has_value()) << "the quiet WebSocket was closed";
+  EXPECT_EQ(m->payload, "echo:still here");
+}
+
+TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
+  OrchestratorProcess orchestrator;
+  std::string dir = make_temp_dir();
+  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                                  "\"]\nwebsocket_idle_timeout = \"1s\"\n");
+  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  WsClient ws(edge.port(), "/api/ws");
+  ASSERT_TRUE(ws.open());
+  auto start = Clock::now();
+  EXPECT_TRUE(ws.closed_within(4s));
+  EXPECT_GE(Clock::now() - start, 900ms);
+  auto deadline = Clock::now() + 2s;
+  while (orchestrator_stat(orchestrator.port(), "ws_sessions") != 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+TEST(Proxy, UpstreamKilledMidStreamEndsTheClientStreamAndEdgeStaysUp) {
+  auto orchestrator = std::make_unique<OrchestratorProcess>();
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(*orchestrator)});
+  SseStream stream(edge.port(), "POST", "/api/chat?tokens=100&delay_ms=50", {},
+                   R"({"message":"long"})");
+  ASSERT_EQ(stream.head().status, 200);
+  ASSERT_TRUE(stream.next(2s).has_value());
+  ASSERT_TRUE(stream.next(2s).has_value());
+  orchestrator->stop(SIGKILL, 2s);
+  auto deadline = Clock::now() + 3s;
+  while (stream.next(500ms).has_value() && Clock::now() < deadline) {
+  }
+  EXPECT_FALSE(stream.finished()) << "a broken stream must not look complete";
+  EXPECT_TRUE(stream.peer_closed());
+  EXPECT_EQ(http(edge.port(), "GET", "/health").status, 200);
+}
+
+TEST(Proxy, OneOfTwoUpstreamsDownAndEveryRequestIsStillServed) {
+  OrchestratorProcess a({"--name", "a"});
+  auto b = std::make_unique<OrchestratorProcess>(std::vector<std::string>{"--name", "b"});
+  ServerProcess edge(
+      {"--workers", "2", "--upstream", upstream_url(a), "--upstream", upstream_url(*b)});
+  std::set<std::string> names;
+  for (int i = 0; i < 20; ++i)
+    names.insert(http(edge.port(), "GET", "/api/json").header("x-upstream-name"));
+  EXPECT_EQ(names.size(), 2u) << "both upstreams should share the load";
+  b->stop(SIGKILL, 2s);
+  for (int i = 0; i < 30; ++i) {
+    HttpResponse r = http(edge.port(), "GET", "/api/json");
+    ASSERT_EQ(r.status, 200) << "request " << i << ": " << r.body;
+    EXPECT_EQ(r.header("x-upstream-name"), "a");
+  }
+}
+
+TEST(Proxy, AllUpstreamsDownGivesJson503Fast) {
+  int dead_port;
+  {
+    OrchestratorProcess gone;
+    dead_port = gone.port();
+  }
+  ServerProcess edge(
+      {"--workers", "1", "--upstream", "http://127.0.0.1:" + std::to_string(dead_port)});
+  for (int i = 0; i < 8; ++i) {
+    auto start = Clock::now();
+    HttpResponse r = http(edge.port(), "GET", "/api/json");
+    auto took = Clock::now() - start;
+    ASSERT_EQ(r.status, 503) << r.body;
+    EXPECT_LT(took, 500ms);
+    EXPECT_EQ(r.header("content-type"), "application/json");
+    EXPECT_FALSE(r.header("retry-after").empty());
+    EXPECT_TRUE(std::regex_search(
+        r.body,
+        std::regex(
+            R"(\{"error":\{"code":"upstream_unavailable","message":"[^"]+","request_id":"[0-9a-f]{32}"\}\})")))
+        << r.body;
+  }
+  EXPECT_EQ(http(edge.port(), "GET", "/health").status, 200);
+}
+
+TEST(Proxy, CircuitOpensAfterConsecutiveFailuresAndClosesAfterRecovery) {
+  OrchestratorProcess orchestrator;
+  std::string dir = make_temp_dir();
+  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                                  "\"]\ncircuit_failures = 3\ncircuit_base_ejection = \"1s\"\n"
+                                  "health_check_path = \"\"\nretries = 0\n");
+  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  HttpResponse control = http(orchestrator.port(), "POST", "/_control",
+                              {"Content-Type: application/json"}, R"({"mode":"fail"})");
+  ASSERT_EQ(control.status, 200) << control.body;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 500);
+  long seen = orchestrator_stat(orchestrator.port(), "requests");
+  HttpResponse open = http(edge.port(), "GET", "/api/json");
+  EXPECT_EQ(open.status, 503) << "the circuit should be open";
+  EXPECT_NE(open.body.find("upstream_unavailable"), std::string::npos);
+  // The orchestrator does not count its own /_stats and /_control requests.
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "requests"), seen)
+      << "an open circuit must not send requests upstream";
+
+  http(orchestrator.port(), "POST", "/_control", {"Content-Type: application/json"},
+       R"({"mode":"healthy"})");
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 200) << "half-open trial should pass";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 200);
+}
+
+TEST(Proxy, PostThatReachedAnUpstreamIsNeverRetried) {
+  OrchestratorProcess a({"--name", "a"});
+  OrchestratorProcess b({"--name", "b"});
+  std::string dir = make_temp_dir();
+  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(a) + "\", \"" +
+                                  upstream_url(b) +
+                                  "\"]\nread_timeout = \"1s\"\nretries = 2\n"
+                                  "health_check_path = \"\"\n");  // probes would count too
+  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  long before = orchestrator_stat(a.port(), "requests") + orchestrator_stat(b.port(), "requests");
+  auto start = Clock::now();
+  HttpResponse r = http(edge.port(), "POST", "/api/chat?hang=1", {}, R"({"message":"once"})");
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_LT(Clock::now() - start, 3s);
+  long after = orchestrator_stat(a.port(), "requests") + orchestrator_stat(b.port(), "requests");
+  // The orchestrator does not count /_stats itself: exactly one delivery of the POST.
+  EXPECT_EQ(after - before, 1) << "the POST was sent more than once";
+}
+
+TEST(Proxy, ClientDisconnectCancelsTheUpstreamRequest) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
+  {
+    SseStream stream(edge.port(), "POST", "/api/chat?tokens=200&delay_ms=50", {},
+                     R"({"message":"leaving"})");
+    ASSERT_TRUE(stream.next(2s).has_value());
+    EXPECT_EQ(orchestrator_stat(orchestrator.port(), "active_streams"), 1);
+    stream.close();
+  }
+  auto deadline = Clock::now() + 2s;
+  while (orchestrator_stat(orchestrator.port(), "cancelled_streams") < 1 &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "cancelled_streams"), 1);
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "active_streams"), 0);
+}
+
+TEST(Proxy, BadProxyConfigurationStopsStartup) {
+  std::string dir = make_temp_dir();
+  write_file(
+      dir + "/p.toml",
+      "[[proxy]]\nprefix = \"api\"\nupstreams = [\"ftp://x\"]\n[[proxy]]\nprefix = \"/b/\"\n");
+  CommandResult r = run_edgewatch({"check-config", dir + "/p.toml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("proxy[0].upstreams"), std::string::npos) << r.err;
+  CommandResult r2 = run_edgewatch({"serve", "--config", dir + "/p.toml"});
+  EXPECT_EQ(r2.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace ew::test
