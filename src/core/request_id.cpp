@@ -15,10 +15,16 @@ bool is_sane_request_id(std::string_view id) {
 }
 
 std::string new_request_id() {
+  std::string id;
+  fill_request_id(id);
+  return id;
+}
+
+void fill_request_id(std::string& id) {
   // Each thread owns a generator seeded once from the OS, so no lock is taken per request.
   thread_local std::mt19937_64 generator{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
+  id.resize(32);
   for (int half = 0; half < 2; ++half) {
     std::uint64_t bits = generator();
     for (int i = 0; i < 16; ++i) {
@@ -26,7 +32,6 @@ std::string new_request_id() {
       bits >>= 4;
     }
   }
-  return id;
 }
 
 }  // namespace ew

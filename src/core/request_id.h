@@ -12,5 +12,7 @@ bool is_sane_request_id(std::string_view id);
 
 // A new random id: 32 lower-case hex characters. Thread-safe and lock-free (per-thread state).
 std::string new_request_id();
+// The same, written into `out` (reusing its storage).
+void fill_request_id(std::string& out);
 
 }  // namespace ew

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/request_id.h"
+#include "core/traffic_stats.h"
 #include "log/log.h"
 #include "server/handoff.h"
 #include "server/server_impl.h"
@@ -135,6 +136,7 @@ struct Session::State {
   bool keep_alive = false;
   bool head = false;
   bool log_this = true;
+  std::string_view route_name;  // metrics label: RouteOptions.name, or "unmatched"
 
   void enter(Phase next, std::chrono::milliseconds timeout) {
     phase = next;
@@ -166,11 +168,13 @@ Session::Session(Worker& worker, tcp::socket socket)
   s.socket.non_blocking(true, ec);
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
+  traffic_stats().connection_opened();
 }
 
 Session::~Session() {
   state_->worker.remove(state_->registry);
   state_->worker.shared.open.fetch_sub(1, std::memory_order_relaxed);
+  traffic_stats().connection_closed();
 }
 
 void Session::check_deadline(Clock::time_point now) {
@@ -244,7 +248,11 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.client_address = client_address;
   fill_headers(message, r);
   std::string_view given = r.header("X-Request-Id");
-  request_id = is_sane_request_id(given) ? std::string(given) : new_request_id();
+  if (is_sane_request_id(given)) {
+    request_id.assign(given);
+  } else {
+    fill_request_id(request_id);  // reuses the string's storage: no allocation per request
+  }
   r.request_id = request_id;
 }
 
@@ -253,6 +261,7 @@ net::awaitable<bool> Session::State::serve_one() {
   started = Clock::now();
   enter(Phase::kHeader, options.header_timeout);
   log_this = true;
+  route_name = "unmatched";
   head = false;
   keep_alive = false;
   request_id.clear();
@@ -268,7 +277,7 @@ net::awaitable<bool> Session::State::serve_one() {
         ec == net::error::eof || ec == net::error::connection_reset) {
       co_return false;
     }
-    request_id = new_request_id();
+    fill_request_id(request_id);
     request.method_name = "-";
     request.path = "-";
     // Messages are built as named values before co_await: g++ 12 mishandles temporaries of a
@@ -310,6 +319,7 @@ net::awaitable<bool> Session::State::serve_one() {
   }
   const Route& route = *match.route;
   log_this = route.options.access_log;
+  route_name = route.options.name;
   if (route.stream) {
     co_await serve_stream(parser, route);
     co_return keep_alive && !closed;
@@ -408,6 +418,7 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
 
 net::awaitable<Response> Session::State::call_handler(const Route& route) {
   worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+  traffic_stats().request_started();
   phase = Phase::kHandling;
   deadline = kNever;
   Responder responder(sink);
@@ -427,6 +438,7 @@ net::awaitable<Response> Session::State::call_handler(const Route& route) {
     response = co_await sink->wait();
   }
   worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  traffic_stats().request_finished();
   co_return std::move(*response);
 }
 
@@ -434,13 +446,16 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   phase = Phase::kStream;
   deadline = kNever;
   worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
+  traffic_stats().request_started();
   StreamContext context{socket, buffer, parser, request, route.options};
   stream = &context;
   co_await route.stream->serve(context);
   stream = nullptr;
   worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  traffic_stats().request_finished();
   keep_alive = keep_alive && context.keep_alive;
   if (log_this) log_access(context.status, context.bytes_sent);
+  traffic_stats().record(route_name, context.status, Clock::now() - started);
 }
 
 net::awaitable<void> Session::State::reply_error(int status, std::string_view code,
@@ -501,6 +516,7 @@ net::awaitable<bool> Session::State::write(Response& response) {
       ec = net::error::broken_pipe;
   }
   if (log_this) log_access(response.status, bytes);
+  traffic_stats().record(route_name, response.status, Clock::now() - started);
   co_return !ec && !closed;
 }
 
