@@ -54,6 +54,12 @@ net::awaitable<Next> send(tcp::socket& socket, Response& response) {
 }
 
 // Never answers: reads and discards until the client goes away.
+std::int64_t monotonic_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 net::awaitable<void> hang(tcp::socket& socket) {
   char sink[1024];
   error_code ec;
@@ -129,7 +135,9 @@ net::awaitable<Next> stream_chat(tcp::socket& socket, const Request& request, co
   for (const std::string& token : tokens) {
     if (sent == plan.drop_after) break;
     co_await sleep_for(socket, plan.delay);
-    std::string event = "data: " + dump_json({{"token", token}}) + "\n\n";
+    // "t": when the token left, in CLOCK_MONOTONIC microseconds, so a client on the same machine
+    // can measure what each hop adds (bench/sse_latency.py).
+    std::string event = "data: " + dump_json({{"token", token}, {"t", monotonic_us()}}) + "\n\n";
     auto chunk = http::make_chunk(net::buffer(event));
     co_await net::async_write(socket, chunk, with_ec);
     if (ec) {
@@ -169,6 +177,7 @@ Response answer(const Request& request, std::string_view path, State& state) {
   if (path == "/_stats") {
     const Stats& s = state.stats;
     nlohmann::json body = {{"requests", s.requests},
+                           {"chat_requests", s.chat_requests},
                            {"active_streams", s.active_streams},
                            {"cancelled_streams", s.cancelled_streams},
                            {"ws_sessions", s.ws_sessions},
@@ -200,6 +209,7 @@ net::awaitable<Next> handle(tcp::socket& socket, const Request& request, State& 
   // The test hooks stay reachable whatever the process-wide mode.
   bool control = path == "/_stats" || path == "/_control";
   if (!control) ++state.stats.requests;
+  if (path == "/chat") ++state.stats.chat_requests;
 
   auto first_byte_delay = std::chrono::milliseconds(query_int(query, "first_byte_delay_ms", 0));
   co_await sleep_for(socket, first_byte_delay);

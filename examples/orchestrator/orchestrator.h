@@ -38,6 +38,7 @@ struct Options {
 
 struct Stats {
   std::uint64_t requests = 0;           // HTTP requests, /_stats and /_control not counted
+  std::uint64_t chat_requests = 0;      // POST /chat only: probes and health checks excluded
   std::uint64_t active_streams = 0;     // SSE replies in progress
   std::uint64_t cancelled_streams = 0;  // SSE replies whose client went away before the end
   std::uint64_t ws_sessions = 0;        // WebSocket sessions accepted, ever

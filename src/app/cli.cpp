@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -8,7 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include "app/build_info.h"
+#include "config/active.h"
 #include "server/server_module.h"
+#include "tools/tools.h"
 
 namespace ew {
 namespace {
@@ -42,22 +45,28 @@ std::optional<config::Settings> load_settings(const config::Schema& schema,
                                               config::Sources sources) {
   std::string source =
       sources.file ? "the configuration (" + *sources.file + ")" : std::string("the configuration");
-  try {
-    config::Settings settings = config::load(schema, sources);
-    std::vector<std::string> problems;
-    for (const auto& module : modules) module->validate(settings, problems);
-    if (!problems.empty()) {
-      print_problems(problems, source);
-      return std::nullopt;
-    }
-    for (const auto& warning : settings.warnings()) {
-      std::fprintf(stderr, "edgewatch: warning: %s\n", warning.c_str());
-    }
-    return settings;
-  } catch (const config::ConfigError& error) {
-    print_problems(error.problems(), source);
+  std::vector<std::string> problems;
+  config::Settings settings = config::load(schema, sources, problems);
+  // Module rules run even when some values were refused, so one run reports everything; a key
+  // already reported is not reported again by a module that saw its default instead.
+  std::vector<std::string> module_problems;
+  for (const auto& module : modules) module->validate(settings, module_problems);
+  for (auto& problem : module_problems) {
+    std::string key = problem.substr(0, problem.find(':'));
+    bool seen = std::any_of(problems.begin(), problems.end(), [&](const std::string& p) {
+      return p.compare(0, key.size(), key) == 0 && key.size() < p.size() &&
+             (p[key.size()] == ':' || p[key.size()] == '[');
+    });
+    if (!seen) problems.push_back(std::move(problem));
+  }
+  if (!problems.empty()) {
+    print_problems(problems, source);
     return std::nullopt;
   }
+  for (const auto& warning : settings.warnings()) {
+    std::fprintf(stderr, "edgewatch: warning: %s\n", warning.c_str());
+  }
+  return settings;
 }
 
 config::Sources serve_sources(const ServeFlags& flags) {
@@ -84,8 +93,10 @@ config::Sources serve_sources(const ServeFlags& flags) {
 
 int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules) {
   config::Schema schema = build_schema(modules);
-  auto settings = load_settings(schema, modules, serve_sources(flags));
+  config::Sources sources = serve_sources(flags);
+  auto settings = load_settings(schema, modules, sources);
   if (!settings) return kExitUsage;
+  config::set_active(schema, sources);  // for modules that re-read their section on SIGHUP
   try {
     log::init(log_options(*settings));
   } catch (const std::exception& e) {
@@ -147,6 +158,8 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules) {
       app.add_subcommand("check-config", "Validate a configuration file and print it in full");
   check_cmd->add_option("file", check_file, "TOML configuration file")->required();
   check_cmd->callback([&] { exit_code = check_config(check_file, modules); });
+
+  add_build_tools(app, exit_code);
 
   auto* version_cmd = app.add_subcommand("version", "Print version, git commit and build date");
   version_cmd->callback([&] {

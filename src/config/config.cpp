@@ -386,10 +386,18 @@ class Loader {
   }
 
   Settings run(const Sources& sources) {
+    std::vector<std::string> problems;
+    Settings settings = run(sources, problems);
+    if (!problems.empty()) throw ConfigError(std::move(problems));
+    return settings;
+  }
+
+  // Keys whose value was refused keep their default, so the result is complete either way.
+  Settings run(const Sources& sources, std::vector<std::string>& problems) {
     if (sources.file) load_file(*sources.file);
     apply_environment(sources.environment);
     apply_overrides(sources.overrides);
-    if (!problems_.empty()) throw ConfigError(std::move(problems_));
+    problems = std::move(problems_);
     return std::move(settings_);
   }
 
@@ -789,6 +797,10 @@ ConfigError::ConfigError(std::vector<std::string> problems)
 
 Settings load(const Schema& schema, const Sources& sources) {
   return Loader(schema).run(sources);
+}
+
+Settings load(const Schema& schema, const Sources& sources, std::vector<std::string>& problems) {
+  return Loader(schema).run(sources, problems);
 }
 
 }  // namespace ew::config

@@ -47,7 +47,7 @@ struct KeySpec {
 };
 
 struct SectionSpec {
-  std::string name;      // "server", or dotted for nesting: "sentry.projects"
+  std::string name;  // "server", or dotted for nesting: "sentry.projects"
   std::string help;
   bool repeated = false;  // an array of tables: [[proxy]]
   std::vector<KeySpec> keys;
@@ -64,8 +64,8 @@ class Schema {
   std::vector<SectionSpec> sections_;
 };
 
-using Value = std::variant<std::monostate, bool, std::int64_t, double, std::string,
-                           std::vector<std::string>>;
+using Value =
+    std::variant<std::monostate, bool, std::int64_t, double, std::string, std::vector<std::string>>;
 
 // The validated values of one table. Getters throw std::logic_error when asked for a key the
 // schema does not declare or with the wrong type: that is a programming error, not user input.
@@ -138,6 +138,9 @@ struct Sources {
 
 // Loads and validates. Throws ConfigError listing every problem.
 Settings load(const Schema& schema, const Sources& sources);
+// The same without throwing: problems are returned, and refused values keep their defaults, so
+// further (module) checks can still run and every problem be reported at once.
+Settings load(const Schema& schema, const Sources& sources, std::vector<std::string>& problems);
 
 // Parsers shared with other modules; each returns nullopt on malformed input.
 std::optional<std::uint64_t> parse_size(std::string_view text);
@@ -150,8 +153,8 @@ struct ListenAddress {
 std::optional<ListenAddress> parse_listen(std::string_view text);
 
 struct Url {
-  std::string scheme;  // lower-case
-  std::string host;    // without brackets for IPv6
+  std::string scheme;      // lower-case
+  std::string host;        // without brackets for IPv6
   std::uint16_t port = 0;  // explicit or the scheme's default
   std::string path;        // "/" when empty
 };

@@ -107,6 +107,43 @@ void write_keys(const SectionSpec& section, const Table& table, std::string& out
   }
 }
 
+// A repeated section with no entries is shown as a commented-out entry of defaults, so the output
+// still documents every key.
+void write_commented_entry(const SectionSpec& section, const std::string& name, std::string& out) {
+  out += "# [[" + name + "]]  (no entries; one would read:)\n";
+  for (const KeySpec& spec : section.keys) {
+    std::string literal;
+    const std::string& d = spec.default_value;
+    switch (spec.kind) {
+      case Kind::kBool:
+      case Kind::kInt:
+      case Kind::kFloat:
+      case Kind::kRate:
+        literal = d;
+        break;
+      case Kind::kStringList:
+      case Kind::kUrlList:
+      case Kind::kCidrList: {
+        literal = "[";
+        std::size_t start = 0;
+        while (start < d.size()) {
+          std::size_t comma = d.find(',', start);
+          if (comma == std::string::npos) comma = d.size();
+          if (literal.size() > 1) literal += ", ";
+          literal += quote(d.substr(start, comma - start));
+          start = comma + 1;
+        }
+        literal += "]";
+        break;
+      }
+      default:
+        literal = quote(d);
+    }
+    const std::string help = comment(spec.help);
+    out += "# " + toml_key(spec.key) + " = " + literal + (help.empty() ? "" : "  # " + help) + "\n";
+  }
+}
+
 }  // namespace
 
 const Value& Table::at(std::string_view key) const {
@@ -199,7 +236,7 @@ std::string Settings::to_toml(const Schema& schema) const {
       continue;
     }
     const std::vector<Table>& list = entries(spec.name);
-    if (list.empty()) out += "# [[" + name + "]]  (no entries)\n";
+    if (list.empty()) write_commented_entry(spec, name, out);
     for (std::size_t i = 0; i < list.size(); ++i) {
       if (i > 0) out += "\n";
       out += "[[" + name + "]]\n";

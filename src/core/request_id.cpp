@@ -21,13 +21,17 @@ std::string new_request_id() {
 }
 
 void fill_request_id(std::string& id) {
-  // Each thread owns a generator seeded once from the OS, so no lock is taken per request.
-  thread_local std::mt19937_64 generator{std::random_device{}()};
+  // A random per-thread prefix and a per-thread counter: unique across threads and restarts
+  // without a lock or a random draw per request. Ids need to be unique, not unguessable.
+  thread_local const std::uint64_t prefix =
+      std::random_device{}() * 0x9e3779b97f4a7c15ULL ^ std::random_device{}();
+  thread_local std::uint64_t counter = 0;
   static constexpr char kHex[] = "0123456789abcdef";
   id.resize(32);
+  std::uint64_t halves[2] = {prefix, ++counter};
   for (int half = 0; half < 2; ++half) {
-    std::uint64_t bits = generator();
-    for (int i = 0; i < 16; ++i) {
+    std::uint64_t bits = halves[half];
+    for (int i = 15; i >= 0; --i) {
       id[half * 16 + i] = kHex[bits & 0xf];
       bits >>= 4;
     }

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <csignal>
 #include <stdexcept>
 #include <thread>
 
@@ -132,6 +133,9 @@ struct Server::Impl {
 
 Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks)
     : impl_(std::make_unique<Impl>()) {
+  // A client that disconnects during sendfile(2) must cost an EPIPE, not the process: sends
+  // through Asio use MSG_NOSIGNAL, sendfile cannot.
+  std::signal(SIGPIPE, SIG_IGN);
   impl_->shared.options = std::move(options);
   impl_->shared.router = std::move(router);
   impl_->hooks = std::move(hooks);

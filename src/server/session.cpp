@@ -105,6 +105,11 @@ void fill_headers(const Message& message, Request& request) {
   }
 }
 
+bool has_body(const HeaderParser& parser) {
+  auto length = parser.content_length();
+  return parser.chunked() || (length && *length > 0);
+}
+
 int status_for_parse_error(const error_code& ec) {
   if (ec == http::error::header_limit) return 431;
   if (ec == http::error::body_limit) return 413;
@@ -128,7 +133,10 @@ struct Session::State {
   std::string out;  // serialized response head, reused across requests
   Request request;
   std::shared_ptr<Sink> sink;
-  StreamContext* stream = nullptr;  // while a stream handler owns the connection
+  StreamContext* stream = nullptr;      // while a stream handler owns the connection
+  std::optional<HeaderParser> parser_;  // reused: no allocation for the parser per request
+  std::size_t written_ = 0;             // bytes of `out` + body already sent by write_now()
+  bool head_built_ = false;
   bool closed = false;
 
   // Per request.
@@ -145,11 +153,15 @@ struct Session::State {
 
   net::awaitable<bool> serve_one();
   net::awaitable<error_code> parse(HeaderParser& parser, bool header_only);
-  template <class Buffers>
-  net::awaitable<error_code> write_all(const Buffers& buffers);
   net::awaitable<bool> wait_for_request();
   net::awaitable<bool> read_body(HeaderParser& header_parser, const Route& route);
-  net::awaitable<Response> call_handler(const Route& route);
+  std::optional<Response> run_handler(const Route& route);
+  void finish_handler();
+  error_code parse_buffered(HeaderParser& parser, bool header_only);
+  void build_head(Response& response);
+  std::string_view body_of(const Response& response) const;
+  bool write_now(Response& response);
+  void finish_response(const Response& response, std::uint64_t bytes);
   net::awaitable<void> serve_stream(HeaderParser& parser, const Route& route);
   net::awaitable<bool> write(Response& response);
   net::awaitable<bool> send_file(const FileRegion& region);
@@ -220,7 +232,6 @@ net::awaitable<void> Session::run() {
 
 // Waits until the next request starts arriving; false when the connection should end.
 net::awaitable<bool> Session::State::wait_for_request() {
-  if (buffer.size() > 0) co_return true;
   if (worker.shared.draining.load(std::memory_order_relaxed)) co_return false;
   enter(Phase::kIdle, options.idle_timeout);
   error_code ec;
@@ -257,7 +268,9 @@ void Session::State::prepare_request(const HeaderParser& parser) {
 }
 
 net::awaitable<bool> Session::State::serve_one() {
-  if (!co_await wait_for_request()) co_return false;
+  // The fast path of a small keep-alive request runs without nested coroutines: each nested
+  // awaitable costs a frame allocation and a trip through the event loop.
+  if (buffer.size() == 0 && !co_await wait_for_request()) co_return false;
   started = Clock::now();
   enter(Phase::kHeader, options.header_timeout);
   log_this = true;
@@ -266,12 +279,12 @@ net::awaitable<bool> Session::State::serve_one() {
   keep_alive = false;
   request_id.clear();
 
-  HeaderParser parser;
+  HeaderParser& parser = parser_.emplace();
   // The body limit depends on the route, known only after the header: it is applied then.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_size));
-  error_code ec;
-  ec = co_await parse(parser, /*header_only=*/true);
+  error_code ec = parse_buffered(parser, /*header_only=*/true);
+  if (ec == http::error::need_more) ec = co_await parse(parser, /*header_only=*/true);
   if (ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || closed ||
         ec == net::error::eof || ec == net::error::connection_reset) {
@@ -324,9 +337,25 @@ net::awaitable<bool> Session::State::serve_one() {
     co_await serve_stream(parser, route);
     co_return keep_alive && !closed;
   }
-  if (!co_await read_body(parser, route)) co_return false;
-  Response response = co_await call_handler(route);
-  co_return co_await write(response) && keep_alive;
+  if (has_body(parser) && !co_await read_body(parser, route)) co_return false;
+  std::optional<Response> response = run_handler(route);
+  if (!response) response = co_await sink->wait();
+  finish_handler();
+  if (write_now(*response)) co_return keep_alive && !closed;
+  co_return co_await write(*response) && keep_alive;
+}
+
+// Parses what is already buffered; need_more when the message is not complete yet.
+error_code Session::State::parse_buffered(HeaderParser& parser, bool header_only) {
+  error_code ec;
+  while (buffer.size() > 0) {
+    std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec) return ec;
+    if (header_only ? parser.is_header_done() : parser.is_done()) return {};
+    if (used == 0) break;
+  }
+  return http::error::need_more;
 }
 
 // Feeds the parser from the buffer, reading more only when it needs more. Parsing what is
@@ -357,30 +386,10 @@ net::awaitable<error_code> Session::State::parse(HeaderParser& parser, bool head
   }
 }
 
-// Writes synchronously while the socket accepts bytes, and waits only when it would block:
-// a small response then costs one writev and no event-loop round trip.
-template <class Buffers>
-net::awaitable<error_code> Session::State::write_all(const Buffers& buffers) {
-  error_code ec;
-  std::size_t total = net::buffer_size(buffers);
-  std::size_t n = socket.write_some(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    n = 0;
-  }
-  if (ec || n == total) co_return ec;
-  beast::buffers_suffix<Buffers> rest(buffers);
-  rest.consume(n);
-  co_await net::async_write(socket, rest, with_ec(ec));
-  co_return ec;
-}
-
 net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route& route) {
   std::uint64_t limit =
       route.options.max_body_size ? route.options.max_body_size : options.max_body_size;
   auto length = parser.content_length();
-  bool has_body = parser.chunked() || (length && *length > 0);
-  if (!has_body) co_return true;
   if (length && *length > limit) {
     // Refused before reading: the body is never received, so the connection cannot be reused.
     keep_alive = false;
@@ -416,7 +425,9 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
   co_return false;
 }
 
-net::awaitable<Response> Session::State::call_handler(const Route& route) {
+// Runs the handler. Returns its response when it answered at once; otherwise the caller awaits
+// sink->wait().
+std::optional<Response> Session::State::run_handler(const Route& route) {
   worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
   traffic_stats().request_started();
   phase = Phase::kHandling;
@@ -434,12 +445,14 @@ net::awaitable<Response> Session::State::call_handler(const Route& route) {
   if (!response) {
     // An asynchronous handler answers later. Dropping our Responder here answers 500 at once
     // when the handler neither answered nor kept it.
-    { Responder dropped = std::move(responder); }
-    response = co_await sink->wait();
+    Responder dropped = std::move(responder);
   }
+  return response;
+}
+
+void Session::State::finish_handler() {
   worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
   traffic_stats().request_finished();
-  co_return std::move(*response);
 }
 
 net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Route& route) {
@@ -465,12 +478,10 @@ net::awaitable<void> Session::State::reply_error(int status, std::string_view co
   co_await write(response);
 }
 
-net::awaitable<bool> Session::State::write(Response& response) {
-  enter(Phase::kWriting, options.send_timeout);
-  bool send_body = status_has_body(response.status) && !head;
+// Serializes the status line and headers into `out`.
+void Session::State::build_head(Response& response) {
   if (!keep_alive) response.close_connection = true;
   keep_alive = keep_alive && !response.close_connection;
-
   out.clear();
   out += "HTTP/1.1 ";
   out += std::to_string(response.status);
@@ -496,27 +507,67 @@ net::awaitable<bool> Session::State::write(Response& response) {
   out += response.header_lines();
   out += response.shared_headers.bytes;
   out += "\r\n";
+}
 
-  std::uint64_t bytes = 0;
-  error_code ec;
-  if (!send_body || response.file_body) {
-    ec = co_await write_all(net::buffer(out));
-  } else {
-    std::string_view body =
-        response.shared_body ? response.shared_body->bytes : std::string_view(response.body);
-    std::array<net::const_buffer, 2> buffers{net::buffer(out),
-                                             net::buffer(body.data(), body.size())};
-    ec = co_await write_all(buffers);
-    if (!ec) bytes = body.size();
-  }
-  if (!ec && send_body && response.file_body) {
-    if (co_await send_file(*response.file_body))
-      bytes = response.file_body->length;
-    else
-      ec = net::error::broken_pipe;
-  }
+std::string_view Session::State::body_of(const Response& response) const {
+  if (!status_has_body(response.status) || head || response.file_body) return {};
+  return response.shared_body ? response.shared_body->bytes : std::string_view(response.body);
+}
+
+void Session::State::finish_response(const Response& response, std::uint64_t bytes) {
   if (log_this) log_access(response.status, bytes);
   traffic_stats().record(route_name, response.status, Clock::now() - started);
+}
+
+// Tries to send the whole response with one non-blocking writev. True when it is done (sent, or
+// the connection failed); false leaves the rest to write(), with `written_` bytes already out.
+bool Session::State::write_now(Response& response) {
+  written_ = 0;
+  if (response.file_body) return false;
+  build_head(response);
+  std::string_view body = body_of(response);
+  std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
+  error_code ec;
+  std::size_t n = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    head_built_ = true;
+    return false;
+  }
+  if (ec) {
+    keep_alive = false;
+    finish_response(response, 0);
+    return true;
+  }
+  if (n < out.size() + body.size()) {
+    written_ = n;
+    head_built_ = true;
+    return false;
+  }
+  finish_response(response, body.size());
+  return true;
+}
+
+net::awaitable<bool> Session::State::write(Response& response) {
+  enter(Phase::kWriting, options.send_timeout);
+  if (!head_built_) build_head(response);
+  head_built_ = false;
+  std::string_view body = body_of(response);
+  std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
+  beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
+  rest.consume(written_);
+  written_ = 0;
+  error_code ec;
+  co_await net::async_write(socket, rest, with_ec(ec));
+  std::uint64_t bytes = ec ? 0 : body.size();
+  bool send_file_body = status_has_body(response.status) && !head && response.file_body;
+  if (!ec && send_file_body) {
+    if (co_await send_file(*response.file_body)) {
+      bytes = response.file_body->length;
+    } else {
+      ec = net::error::broken_pipe;
+    }
+  }
+  finish_response(response, bytes);
   co_return !ec && !closed;
 }
 

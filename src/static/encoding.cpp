@@ -9,6 +9,7 @@ namespace ew::static_files {
 namespace {
 
 constexpr std::uint16_t kUnset = 0xffff;
+constexpr std::uint16_t kLastResort = 1;  // q=0.001
 
 }  // namespace
 
@@ -72,8 +73,10 @@ AcceptedEncodings parse_accept_encoding(std::string_view header, bool present) {
   for (Encoding e : kAllEncodings) {
     std::uint16_t q = explicit_q[encoding_index(e)];
     if (q == kUnset) {
-      // Identity is acceptable unless excluded; other codings only when named or covered by *.
-      q = star != kUnset ? star : (e == Encoding::kIdentity ? 1000 : 0);
+      // Identity is acceptable unless excluded, but only as the last resort: a client that
+      // names a coding at any q prefers it to an unnamed identity. Other codings count only
+      // when named or covered by "*".
+      q = star != kUnset ? star : (e == Encoding::kIdentity ? kLastResort : 0);
     }
     out.q[encoding_index(e)] = q;
   }

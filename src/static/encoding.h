@@ -37,7 +37,8 @@ struct AcceptedEncodings {
 // Parses Accept-Encoding. `present` is false when the request had no such header: then only
 // identity is acceptable (what browsers that say nothing can be assumed to handle; nginx does
 // the same). Unknown codings are ignored; "x-gzip" counts as gzip; "*" covers every coding not
-// listed, identity included, so "*;q=0" without an identity entry excludes identity.
+// listed, identity included, so "*;q=0" without an identity entry excludes identity. Identity
+// neither listed nor covered gets the lowest non-zero q, so any coding the client names wins.
 AcceptedEncodings parse_accept_encoding(std::string_view header, bool present);
 
 // Picks among `available` the coding with the highest q, ties broken by the enum order

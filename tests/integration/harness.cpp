@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <gtest/gtest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -84,6 +86,18 @@ std::vector<std::string> edgewatch_argv(const std::vector<std::string>& args) {
 // Quiet by default; a test that reads the access log asks for it.
 std::map<std::string, std::string> quiet_env(std::map<std::string, std::string> env) {
   if (!env.count("EDGEWATCH_LOG_ACCESS")) env["EDGEWATCH_LOG_ACCESS"] = "off";
+  // Data files go to a directory of the running test, never into the working directory; servers
+  // started by one test share it, so a restart finds what the first server stored.
+  if (!env.count("EDGEWATCH_STORAGE_PATH") || !env.count("EDGEWATCH_READINESS_DATA_DIR")) {
+    static std::map<std::string, std::string> dirs;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "";
+    auto [it, fresh] = dirs.try_emplace(test);
+    if (fresh) it->second = make_temp_dir();
+    const std::string& dir = it->second;
+    env.try_emplace("EDGEWATCH_STORAGE_PATH", dir + "/edgewatch.db");
+    env.try_emplace("EDGEWATCH_READINESS_DATA_DIR", dir);
+  }
   return env;
 }
 

@@ -134,6 +134,12 @@ class CaptureUpstream {
   std::thread thread_;
 };
 
+// One short chat through the gateway; the orchestrator counts these apart from probes.
+HttpResponse chat(int port) {
+  return http(port, "POST", "/api/chat?tokens=1&delay_ms=0", {"Content-Type: application/json"},
+              R"({"message":"hi"})");
+}
+
 TEST(Proxy, SseTokensArriveOneByOneAtTheirRealSpacing) {
   OrchestratorProcess orchestrator;
   ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
@@ -336,20 +342,19 @@ TEST(Proxy, CircuitOpensAfterConsecutiveFailuresAndClosesAfterRecovery) {
   HttpResponse control = http(orchestrator.port(), "POST", "/_control",
                               {"Content-Type: application/json"}, R"({"mode":"fail"})");
   ASSERT_EQ(control.status, 200) << control.body;
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 500);
-  long seen = orchestrator_stat(orchestrator.port(), "requests");
-  HttpResponse open = http(edge.port(), "GET", "/api/json");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(chat(edge.port()).status, 500);
+  long seen = orchestrator_stat(orchestrator.port(), "chat_requests");
+  HttpResponse open = chat(edge.port());
   EXPECT_EQ(open.status, 503) << "the circuit should be open";
   EXPECT_NE(open.body.find("upstream_unavailable"), std::string::npos);
-  // The orchestrator does not count its own /_stats and /_control requests.
-  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "requests"), seen)
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "chat_requests"), seen)
       << "an open circuit must not send requests upstream";
 
   http(orchestrator.port(), "POST", "/_control", {"Content-Type: application/json"},
        R"({"mode":"healthy"})");
   std::this_thread::sleep_for(1200ms);
-  EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 200) << "half-open trial should pass";
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(http(edge.port(), "GET", "/api/json").status, 200);
+  EXPECT_EQ(chat(edge.port()).status, 200) << "half-open trial should pass";
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(chat(edge.port()).status, 200);
 }
 
 TEST(Proxy, PostThatReachedAnUpstreamIsNeverRetried) {
@@ -361,13 +366,15 @@ TEST(Proxy, PostThatReachedAnUpstreamIsNeverRetried) {
                                   "\"]\nread_timeout = \"1s\"\nretries = 2\n"
                                   "health_check_path = \"\"\n");  // probes would count too
   ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
-  long before = orchestrator_stat(a.port(), "requests") + orchestrator_stat(b.port(), "requests");
+  // Counting /chat only: edgewatch's own probes (health checks, readiness) do not count.
+  long before =
+      orchestrator_stat(a.port(), "chat_requests") + orchestrator_stat(b.port(), "chat_requests");
   auto start = Clock::now();
   HttpResponse r = http(edge.port(), "POST", "/api/chat?hang=1", {}, R"({"message":"once"})");
   EXPECT_EQ(r.status, 504) << r.body;
   EXPECT_LT(Clock::now() - start, 3s);
-  long after = orchestrator_stat(a.port(), "requests") + orchestrator_stat(b.port(), "requests");
-  // The orchestrator does not count /_stats itself: exactly one delivery of the POST.
+  long after =
+      orchestrator_stat(a.port(), "chat_requests") + orchestrator_stat(b.port(), "chat_requests");
   EXPECT_EQ(after - before, 1) << "the POST was sent more than once";
 }
 
@@ -397,7 +404,14 @@ TEST(Proxy, BadProxyConfigurationStopsStartup) {
       "[[proxy]]\nprefix = \"api\"\nupstreams = [\"ftp://x\"]\n[[proxy]]\nprefix = \"/b/\"\n");
   CommandResult r = run_edgewatch({"check-config", dir + "/p.toml"});
   EXPECT_EQ(r.exit_code, 2);
+  // Schema problems and the gateway's own rules, reported together.
   EXPECT_NE(r.err.find("proxy[0].upstreams"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("proxy[0].prefix: expected a path starting and ending with /"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("proxy[1].upstreams: expected at least one http:// URL"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("has 3 problems"), std::string::npos) << r.err;
   CommandResult r2 = run_edgewatch({"serve", "--config", dir + "/p.toml"});
   EXPECT_EQ(r2.exit_code, 2);
 }

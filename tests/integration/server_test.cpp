@@ -2,6 +2,7 @@
 // HEAD, malformed input, request ids, access log and graceful shutdown.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <regex>
 
@@ -260,6 +261,32 @@ TEST(Server, PortInUseIsARuntimeFailure) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("cannot listen on " + address), std::string::npos) << r.err;
   EXPECT_EQ(http(first.port(), "GET", "/health").status, 200);
+}
+
+}  // namespace
+}  // namespace ew::test
+
+namespace ew::test {
+namespace {
+
+// sendfile(2) raises SIGPIPE when the client is gone; the server must survive it.
+TEST(Server, ClientAbortingALargeDownloadDoesNotKillTheServer) {
+  std::string root = make_temp_dir();
+  write_file(root + "/index.html", "<!doctype html><title>x</title>");
+  write_file(root + "/big.bin", std::string(16 * 1024 * 1024, 'b'));
+  ServerProcess server({"--workers", "1", "--root", root});
+  for (int i = 0; i < 3; ++i) {
+    Connection c(server.port());
+    c.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+    char buf[1024];
+    ASSERT_GT(recv(c.fd(), buf, sizeof buf, 0), 0);
+    // Leave with unread data pending: the kernel answers the next send with RST, then EPIPE.
+    struct linger hard_close{1, 0};
+    setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard_close, sizeof hard_close);
+  }
+  std::this_thread::sleep_for(300ms);
+  EXPECT_TRUE(server.running()) << server.err();
+  EXPECT_EQ(http(server.port(), "GET", "/health").status, 200);
 }
 
 }  // namespace

@@ -1,0 +1,158 @@
+#include "auth/admin_auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace ew::auth {
+namespace {
+
+std::string digest(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(out), size);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool same_digest(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// "http://host:port" or "https://host" names the request's own Host.
+bool origin_matches_host(std::string_view origin, std::string_view host) {
+  const std::size_t scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return false;
+  return !host.empty() && iequals(origin.substr(scheme + 3), host);
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool token_matches(std::string_view given, std::string_view token) {
+  const bool same = same_digest(digest(given), digest(token));
+  return same && !token.empty();
+}
+
+std::string_view cookie_value(const Request& request, std::string_view name) {
+  for (const HeaderField& field : request.headers()) {
+    if (!iequals(field.name, "Cookie")) continue;
+    std::string_view rest = field.value;
+    while (!rest.empty()) {
+      const std::size_t semi = rest.find(';');
+      std::string_view pair = trim(rest.substr(0, semi));
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
+        std::string_view value = trim(pair.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+          value = value.substr(1, value.size() - 2);
+        }
+        return value;
+      }
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+  }
+  return {};
+}
+
+std::string SessionStore::open(std::string_view token, std::int64_t now_ms) {
+  unsigned char raw[32];
+  if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(64);
+  for (unsigned char c : raw) {
+    id += kHex[c >> 4];
+    id += kHex[c & 15];
+  }
+  const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(kLifetime).count();
+  std::string key = digest(id);
+  std::lock_guard lock(mutex_);
+  purge(now_ms);
+  while (sessions_.size() >= kMaxSessions && !order_.empty()) {
+    sessions_.erase(order_.front());
+    order_.pop_front();
+  }
+  sessions_[key] = Session{digest(token), now_ms + lifetime};
+  order_.push_back(std::move(key));
+  return id;
+}
+
+bool SessionStore::valid(std::string_view id, std::string_view token, std::int64_t now_ms) {
+  if (id.size() != 64 || token.empty()) return false;
+  const std::string key = digest(id);
+  const std::string token_digest = digest(token);
+  std::lock_guard lock(mutex_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return false;
+  if (it->second.expires_ms <= now_ms) {
+    sessions_.erase(it);
+    return false;
+  }
+  return same_digest(it->second.token_digest, token_digest);
+}
+
+void SessionStore::close(std::string_view id) {
+  const std::string key = digest(id);
+  std::lock_guard lock(mutex_);
+  sessions_.erase(key);
+  // Its entry in order_ goes when it reaches the front; compact when many are stale.
+  if (order_.size() > 2 * sessions_.size() + 64) {
+    std::deque<std::string> live;
+    for (std::string& k : order_) {
+      if (sessions_.count(k)) live.push_back(std::move(k));
+    }
+    order_.swap(live);
+  }
+}
+
+std::size_t SessionStore::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void SessionStore::purge(std::int64_t now_ms) {
+  // Sessions expire in the order they were opened, so the front is the oldest.
+  while (!order_.empty()) {
+    auto it = sessions_.find(order_.front());
+    if (it != sessions_.end() && it->second.expires_ms > now_ms) break;
+    if (it != sessions_.end()) sessions_.erase(it);
+    order_.pop_front();
+  }
+}
+
+SessionStore& sessions() {
+  static SessionStore store;
+  return store;
+}
+
+bool admin_ok(const Request& request, const std::string& token) {
+  if (token.empty()) return false;
+  std::string_view auth = trim(request.header("Authorization"));
+  if (auth.size() >= 7 && iequals(auth.substr(0, 7), "Bearer ")) {
+    return token_matches(trim(auth.substr(7)), token);
+  }
+  std::string_view id = cookie_value(request, kSessionCookie);
+  if (id.empty() || !sessions().valid(id, token, now_ms())) return false;
+  if (request.method != Method::kGet && request.method != Method::kHead &&
+      request.has_header("Origin") &&
+      !origin_matches_host(request.header("Origin"), request.header("Host"))) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ew::auth

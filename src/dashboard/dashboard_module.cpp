@@ -1,0 +1,276 @@
+#include "dashboard/dashboard_module.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "auth/admin_auth.h"
+#include "dashboard/assets.h"
+#include "dashboard/traffic.h"
+#include "ops/api_util.h"
+#include "static/static_module.h"
+
+namespace ew {
+namespace {
+
+constexpr std::string_view kBase = "/_edgewatch";
+constexpr std::string_view kLoginPath = "/_edgewatch/login";
+constexpr std::string_view kLogoutPath = "/_edgewatch/logout";
+constexpr std::string_view kSessionPath = "/_edgewatch/session";
+constexpr std::string_view kTrafficPath = "/_edgewatch/api/traffic";
+
+// Failed logins allowed per client address and minute; more get 429.
+constexpr int kMaxFailures = 10;
+constexpr std::int64_t kFailureWindowMs = 60'000;
+
+class LoginThrottle {
+ public:
+  // True when `address` may try again now.
+  bool allowed(std::string_view address, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    auto it = failures_.find(std::string(address));
+    if (it == failures_.end()) return true;
+    if (now - it->second.window_start >= kFailureWindowMs) {
+      failures_.erase(it);
+      return true;
+    }
+    return it->second.count < kMaxFailures;
+  }
+  void failed(std::string_view address, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    if (failures_.size() > 10'000) {
+      std::erase_if(failures_, [now](const auto& kv) {
+        return now - kv.second.window_start >= kFailureWindowMs;
+      });
+    }
+    auto& entry = failures_[std::string(address)];
+    if (entry.count == 0 || now - entry.window_start >= kFailureWindowMs) {
+      entry = {now, 0};
+    }
+    ++entry.count;
+  }
+  void succeeded(std::string_view address) {
+    std::lock_guard lock(mutex_);
+    failures_.erase(std::string(address));
+  }
+
+ private:
+  struct Entry {
+    std::int64_t window_start = 0;
+    int count = 0;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> failures_;
+};
+
+// The token of a login request: JSON {"token": "..."}, a form field token=..., or an
+// Authorization: Bearer header.
+std::optional<std::string> login_token(const Request& request) {
+  std::string_view type = request.header("Content-Type");
+  if (type.find("application/json") != std::string_view::npos) {
+    auto body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_object() && body.contains("token") && body["token"].is_string()) {
+      return body["token"].get<std::string>();
+    }
+    return std::nullopt;
+  }
+  if (type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
+    return ops::query_param(request.body, "token");
+  }
+  std::string_view auth = request.header("Authorization");
+  if (auth.size() > 7 && iequals(auth.substr(0, 7), "Bearer ")) {
+    std::string_view t = auth.substr(7);
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    return std::string(t);
+  }
+  return std::nullopt;
+}
+
+std::string session_cookie(std::string_view value, bool secure, std::int64_t max_age_s) {
+  std::string c = std::string(auth::kSessionCookie) + "=" + std::string(value) +
+                  "; Path=/_edgewatch; Max-Age=" + std::to_string(max_age_s) +
+                  "; HttpOnly; SameSite=Strict";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+class DashboardModule final : public Module {
+ public:
+  explicit DashboardModule(std::shared_ptr<ops::Hub> hub) : hub_(std::move(hub)) {}
+
+  std::string_view name() const override { return "dashboard"; }
+
+  void declare(config::Schema& schema) override {
+    auto& s = schema.section("dashboard", "The dashboard at /_edgewatch/ (login: admin.token)");
+    config::KeySpec enabled;
+    enabled.key = "enabled";
+    enabled.kind = config::Kind::kBool;
+    enabled.default_value = "true";
+    enabled.help = "Serve the dashboard, its login and its traffic history";
+    config::KeySpec interval;
+    interval.key = "sample_interval";
+    interval.kind = config::Kind::kDuration;
+    interval.default_value = "5s";
+    interval.help = "How often the traffic history behind the dashboard's charts is sampled";
+    config::KeySpec keep;
+    keep.key = "history";
+    keep.kind = config::Kind::kDuration;
+    keep.default_value = "1h";
+    keep.help = "How much traffic history is kept in memory";
+    s.keys = {enabled, interval, keep};
+  }
+
+  void validate(const config::Settings& settings, std::vector<std::string>& problems) override {
+    const auto& s = settings.section("dashboard");
+    const auto interval = s.get_duration("sample_interval");
+    const auto keep = s.get_duration("history");
+    if (interval.count() < 250 || interval.count() > 3'600'000) {
+      problems.push_back("dashboard.sample_interval: expected a duration from 250ms to 1h");
+    } else if (keep < interval || keep.count() / interval.count() > 100'000) {
+      problems.push_back(
+          "dashboard.history: expected at least one sample_interval and at most 100000 of them");
+    }
+  }
+
+  void start(const config::Settings& settings, Registrar& registrar) override {
+    const auto& s = settings.section("dashboard");
+    if (!s.get_bool("enabled")) return;
+    static_files::SecurityHeaders security;
+    if (settings.sections.find("static") != settings.sections.end()) {
+      security = static_files::static_options(settings).security;
+    }
+    assets_ = std::make_shared<dashboard::Assets>(security);
+    token_ = ops::admin_token(settings);
+    const auto interval = s.get_duration("sample_interval");
+    traffic_ = std::make_shared<dashboard::TrafficHistory>(
+        hub_, interval, static_cast<std::size_t>(s.get_duration("history") / interval));
+    register_routes(registrar.router());
+    traffic_->start();
+    registrar.on_stop([t = traffic_] { t->stop(); });
+    if (assets_->paths().empty()) {
+      spdlog::warn("dashboard: no files embedded (dashboard/dist/ was empty at build time)");
+    }
+    spdlog::info("dashboard: at /_edgewatch/, login {}",
+                 token_.empty() ? "disabled (no admin.token)" : "with admin.token");
+  }
+
+ private:
+  void register_routes(Router& router) {
+    RouteOptions files;
+    files.name = "dashboard";
+    files.access_log = false;
+    auto assets = assets_;
+    auto index = [assets](Request& request, Responder& responder) {
+      responder.send(assets->serve("index.html", request));
+    };
+    router.exact(kGetHead, std::string(kBase), index, files);
+    router.exact(kGetHead, std::string(kBase) + "/", index, files);
+    router.prefix(
+        kGetHead, std::string(kBase) + "/assets/",
+        [assets](Request& request, Responder& responder) {
+          // Paths are matched still percent-encoded; asset names never need encoding.
+          responder.send(assets->serve(request.path.substr(kBase.size() + 1), request));
+        },
+        files);
+    // Top-level files besides index.html (the icon): exact routes, so that nothing else under
+    // /_edgewatch/ is claimed.
+    for (const std::string& path : assets_->paths()) {
+      if (path == "index.html" || path.find('/') != std::string::npos) continue;
+      router.exact(
+          kGetHead, std::string(kBase) + "/" + path,
+          [assets, path](Request& request, Responder& responder) {
+            responder.send(assets->serve(path, request));
+          },
+          files);
+    }
+
+    RouteOptions login;
+    login.name = "dashboard";
+    login.max_body_size = 4096;
+    router.exact(
+        method_bit(Method::kPost), std::string(kLoginPath),
+        [token = token_, throttle = throttle_](Request& request, Responder& responder) {
+          const std::int64_t now = auth::now_ms();
+          const std::string rid(request.request_id);
+          if (token.empty()) {
+            responder.send(error_response(
+                401, "login_disabled",
+                "no admin token is configured: set [admin] token or EDGEWATCH_ADMIN_TOKEN", rid));
+            return;
+          }
+          if (!throttle->allowed(request.client_address, now)) {
+            Response r = error_response(429, "too_many_attempts",
+                                        "too many failed logins; try again in a minute", rid);
+            r.add_header("Retry-After", "60");
+            responder.send(std::move(r));
+            return;
+          }
+          auto given = login_token(request);
+          if (!given || !auth::token_matches(*given, token)) {
+            throttle->failed(request.client_address, now);
+            responder.send(error_response(401, "unauthorized", "wrong token", rid));
+            return;
+          }
+          throttle->succeeded(request.client_address);
+          const std::string id = auth::sessions().open(token, now);
+          const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
+                                   auth::SessionStore::kLifetime)
+                                   .count();
+          Response r = ops::json_response(
+              200, nlohmann::json{{"ok", true}, {"expires_in", max_age}}.dump());
+          r.add_header("Set-Cookie", session_cookie(id, request.secure, max_age));
+          responder.send(std::move(r));
+        },
+        login);
+    router.exact(
+        method_bit(Method::kPost), std::string(kLogoutPath),
+        [](Request& request, Responder& responder) {
+          std::string_view id = auth::cookie_value(request, auth::kSessionCookie);
+          if (!id.empty()) auth::sessions().close(id);
+          Response r = ops::json_response(200, R"({"ok":true})");
+          r.add_header("Set-Cookie", session_cookie("", request.secure, 0));
+          responder.send(std::move(r));
+        },
+        login);
+
+    RouteOptions api;
+    api.name = "dashboard";
+    // Whether the caller is signed in, answered 200 either way so that the page can decide
+    // between the login form and the views without a failed request in the console.
+    router.exact(
+        kGetHead, std::string(kSessionPath),
+        [token = token_](Request& request, Responder& responder) {
+          nlohmann::json body{{"authenticated", auth::admin_ok(request, token)},
+                              {"login_enabled", !token.empty()}};
+          responder.send(ops::json_response(200, body.dump()));
+        },
+        api);
+    router.exact(
+        kGetHead, std::string(kTrafficPath),
+        [token = token_, traffic = traffic_](Request& request, Responder& responder) {
+          if (!ops::bearer_ok(request, token)) {
+            responder.send(ops::unauthorized(request.request_id));
+            return;
+          }
+          responder.send(ops::json_response(200, traffic->json()));
+        },
+        api);
+  }
+
+  std::shared_ptr<ops::Hub> hub_;
+  std::shared_ptr<dashboard::Assets> assets_;
+  std::shared_ptr<dashboard::TrafficHistory> traffic_;
+  std::shared_ptr<LoginThrottle> throttle_ = std::make_shared<LoginThrottle>();
+  std::string token_;
+};
+
+}  // namespace
+
+ModulePtr make_dashboard_module(std::shared_ptr<ops::Hub> hub) {
+  return std::make_unique<DashboardModule>(std::move(hub));
+}
+
+}  // namespace ew

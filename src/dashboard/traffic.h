@@ -1,0 +1,100 @@
+// A short in-memory history of the server's traffic for the dashboard's charts: every interval
+// the sampler reads the HTTP counters (core/traffic_stats.h) and the upstream families of the
+// Prometheus registry, and keeps per-interval request rate, error rate, latency percentiles,
+// open streams and WebSockets and upstream time to first byte. GET /_edgewatch/api/traffic
+// returns it column-wise, ready for a chart.
+//
+// The dashboard's own polling (the query API, health history, deployments, the dashboard's
+// files and this endpoint) and Prometheus scrapes are left out of the rates, so that watching
+// the dashboard does not change what it shows.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace ew::ops {
+class Hub;
+}
+
+namespace ew::dashboard {
+
+// Cumulative counters at one instant.
+struct TrafficReading {
+  std::int64_t at_ms = 0;
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;  // 5xx
+  std::uint64_t client_errors = 0;  // 4xx
+  std::vector<std::uint64_t> latency_buckets;  // cumulative, TrafficStats::kBounds then +Inf
+  std::map<double, double> ttfb_buckets;       // le -> cumulative count, summed over upstreams
+  double open_streams = 0;
+  double open_websockets = 0;
+  std::int64_t in_flight = 0;
+  std::uint64_t open_connections = 0;
+};
+
+// One interval's numbers.
+struct TrafficSample {
+  std::int64_t at_ms = 0;
+  double rps = 0;
+  double error_rate = 0;  // 5xx / requests; 0 without requests
+  double client_error_rate = 0;
+  std::optional<double> p50_ms, p95_ms, p99_ms;
+  std::optional<double> ttfb_p50_ms, ttfb_p95_ms;
+  double open_streams = 0;
+  double open_websockets = 0;
+  std::int64_t in_flight = 0;
+  std::uint64_t open_connections = 0;
+};
+
+// Route names (RouteOptions.name) not counted as traffic.
+bool is_admin_route(std::string_view route);
+
+// Upper-bound interpolation in a cumulative histogram, as Prometheus' histogram_quantile does.
+// `bounds` and `counts` are parallel, the last bound may be infinity. nullopt when empty.
+std::optional<double> histogram_quantile(double q, const std::vector<double>& bounds,
+                                         const std::vector<double>& counts);
+
+// The difference of two readings.
+TrafficSample difference(const TrafficReading& before, const TrafficReading& after);
+
+// Reads the families the sampler needs from a Prometheus text exposition.
+void read_upstream_families(std::string_view exposition, TrafficReading& reading);
+
+class TrafficHistory {
+ public:
+  TrafficHistory(std::shared_ptr<ops::Hub> hub, std::chrono::milliseconds interval,
+                 std::size_t capacity);
+  ~TrafficHistory();
+
+  void start();
+  void stop();
+  // Takes a reading now and appends a sample (the sampler thread calls this).
+  void sample_now();
+  // {"interval_ms":...,"t":[...],"rps":[...],...}
+  std::string json() const;
+
+ private:
+  TrafficReading read() const;
+
+  std::shared_ptr<ops::Hub> hub_;
+  std::chrono::milliseconds interval_;
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::optional<TrafficReading> last_;
+  std::deque<TrafficSample> samples_;
+  std::thread thread_;
+};
+
+}  // namespace ew::dashboard

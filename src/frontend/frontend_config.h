@@ -1,0 +1,26 @@
+// The [frontend] section: the seed's EnvironmentConfig, served as GET /config.json so that one
+// build of the app runs in every environment instead of being rebuilt per VITE_* variable.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace ew::frontend {
+
+void declare_frontend_settings(config::Schema& schema);
+// Rules the schema cannot express: feature flag syntax, trusted domains, the CDN URL, the path.
+void validate_frontend_settings(const config::Settings& settings,
+                                std::vector<std::string>& problems);
+
+// The seed's EnvironmentConfig as JSON, keys in the seed's order.
+std::string environment_config_json(const config::Table& frontend);
+
+// A strong ETag for a body: a quoted hash.
+std::string etag_for(const std::string& body);
+// True when an If-None-Match value ("*", or a list of possibly weak tags) matches `etag`.
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
+}  // namespace ew::frontend

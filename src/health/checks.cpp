@@ -1,0 +1,200 @@
+#include "health/checks.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "ops/http_client.h"
+
+namespace ew::health {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ops::HealthStatus;
+using ops::ServiceHealth;
+
+double elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+ServiceHealth result(std::string service, std::string kind, HealthStatus status,
+                     Clock::time_point started, std::string details) {
+  ServiceHealth s;
+  s.service = std::move(service);
+  s.kind = std::move(kind);
+  s.status = status;
+  s.response_ms = elapsed_ms(started);
+  s.details = std::move(details);
+  s.timestamp_ms = ops::now_ms();
+  return s;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", value, kUnits[unit]);
+  return buf;
+}
+
+std::string host_port(const UpstreamTarget& t) {
+  bool v6 = t.host.find(':') != std::string::npos;
+  return (v6 ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+}
+
+}  // namespace
+
+std::string upstream_service(const UpstreamTarget& target) {
+  return "upstream " + target.url;
+}
+
+std::string websocket_service(const UpstreamTarget& target) {
+  return "websocket " + target.url;
+}
+
+ServiceHealth check_storage(const ops::StorageProbe& probe, const std::string& data_dir) {
+  auto started = Clock::now();
+  if (probe) {
+    ops::ProbeResult r;
+    try {
+      r = probe();
+    } catch (const std::exception& e) {
+      r = {false, e.what()};
+    }
+    return result("storage", "storage", r.ok ? HealthStatus::kHealthy : HealthStatus::kUnhealthy,
+                  started, r.details);
+  }
+  // No storage probe registered: check that the data directory takes a write and gives it back.
+  std::string path = data_dir + "/.edgewatch-ready-" + std::to_string(::getpid());
+  std::string token = std::to_string(ops::now_ms());
+  std::string problem;
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << token;
+    out.flush();
+    if (!out) problem = "cannot write " + path + ": " + std::strerror(errno);
+  }
+  if (problem.empty()) {
+    std::ifstream in(path);
+    std::stringstream read;
+    read << in.rdbuf();
+    if (read.str() != token) problem = "read back something else than was written to " + path;
+  }
+  std::remove(path.c_str());
+  if (!problem.empty()) {
+    return result("storage", "storage", HealthStatus::kUnhealthy, started, problem);
+  }
+  return result("storage", "storage", HealthStatus::kHealthy, started,
+                "no storage probe registered; " + data_dir + " is writable");
+}
+
+ServiceHealth check_disk(const std::string& dir, std::uint64_t warn_free, std::uint64_t min_free) {
+  auto started = Clock::now();
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) {
+    return result("disk", "disk", HealthStatus::kUnhealthy, started,
+                  "cannot stat " + dir + ": " + std::strerror(errno));
+  }
+  std::uint64_t available = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  std::uint64_t total = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize;
+  std::string details = human_bytes(available) + " free of " + human_bytes(total) + " in " + dir;
+  HealthStatus status = HealthStatus::kHealthy;
+  if (available < min_free) {
+    status = HealthStatus::kUnhealthy;
+    details += " (below the minimum of " + human_bytes(min_free) + ")";
+  } else if (available < warn_free) {
+    status = HealthStatus::kDegraded;
+    details += " (below the warning level of " + human_bytes(warn_free) + ")";
+  }
+  return result("disk", "disk", status, started, details);
+}
+
+ServiceHealth check_upstream(const UpstreamTarget& target, std::chrono::milliseconds timeout) {
+  auto started = Clock::now();
+  std::string service = upstream_service(target);
+  if (target.health_path.empty()) {
+    // Health checking is off for this route: report what the gateway itself knows.
+    HealthStatus status = target.circuit_open ? HealthStatus::kUnhealthy : HealthStatus::kHealthy;
+    return result(service, "upstream", status, started,
+                  target.circuit_open ? "circuit open (no health path configured)"
+                                      : "no health path configured; circuit closed");
+  }
+  ops::HttpRequest request;
+  request.url = "http://" + host_port(target) + target.health_path;
+  request.timeout = timeout;
+  request.headers = {{"User-Agent", "edgewatch-readiness"}};
+  ops::HttpResult r = ops::http_request(request);
+  if (!r.ok) {
+    return result(service, "upstream", HealthStatus::kUnhealthy, started,
+                  "GET " + target.health_path + ": " + r.error);
+  }
+  if (r.status >= 400) {
+    return result(service, "upstream", HealthStatus::kUnhealthy, started,
+                  "GET " + target.health_path + ": HTTP " + std::to_string(r.status));
+  }
+  if (target.circuit_open) {
+    return result(service, "upstream", HealthStatus::kDegraded, started,
+                  "health path answers but the circuit breaker has ejected it");
+  }
+  return result(service, "upstream", HealthStatus::kHealthy, started, "");
+}
+
+ServiceHealth check_websocket(const UpstreamTarget& target, const std::string& path,
+                              std::chrono::milliseconds timeout) {
+  auto started = Clock::now();
+  std::string url = "ws://" + host_port(target) + path;
+  ops::HttpResult r = ops::websocket_handshake(url, timeout);
+  return result(websocket_service(target), "websocket",
+                r.ok ? HealthStatus::kHealthy : HealthStatus::kUnhealthy, started,
+                r.ok ? "" : "handshake with " + url + ": " + r.error);
+}
+
+HealthStatus overall_status(const std::vector<ServiceHealth>& services,
+                            const std::vector<UpstreamTarget>& targets) {
+  std::map<std::string, const ServiceHealth*> by_name;
+  for (const auto& s : services) by_name[s.service] = &s;
+  HealthStatus overall = HealthStatus::kHealthy;
+  for (const auto& s : services) {
+    if (s.kind != "upstream" && s.kind != "websocket") overall = ops::worst(overall, s.status);
+  }
+  // Per route and kind: how many checks were made and how many were unhealthy or degraded.
+  struct Tally {
+    int total = 0;
+    int unhealthy = 0;
+    int degraded = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Tally> groups;
+  for (const auto& t : targets) {
+    for (const char* kind : {"upstream", "websocket"}) {
+      std::string name =
+          std::string(kind) == "upstream" ? upstream_service(t) : websocket_service(t);
+      auto it = by_name.find(name);
+      if (it == by_name.end()) continue;
+      Tally& tally = groups[{t.route, kind}];
+      ++tally.total;
+      if (it->second->status == HealthStatus::kUnhealthy) ++tally.unhealthy;
+      if (it->second->status == HealthStatus::kDegraded) ++tally.degraded;
+    }
+  }
+  for (const auto& [key, tally] : groups) {
+    if (tally.unhealthy == tally.total) {
+      overall = ops::worst(overall, HealthStatus::kUnhealthy);
+    } else if (tally.unhealthy > 0 || tally.degraded > 0) {
+      overall = ops::worst(overall, HealthStatus::kDegraded);
+    }
+  }
+  return overall;
+}
+
+}  // namespace ew::health

@@ -1,0 +1,54 @@
+// The readiness checks, each a blocking call made from the readiness thread, never from a
+// worker: storage (a write and a read), free disk space, an upstream's HTTP health path and its
+// WebSocket handshake. Each returns the seed's HealthCheckResult.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ops/health_report.h"
+#include "ops/hub.h"
+
+namespace ew::health {
+
+// The storage module's own probe when it registered one; otherwise a file is written to,
+// read back from and removed from `data_dir`.
+ops::ServiceHealth check_storage(const ops::StorageProbe& probe, const std::string& data_dir);
+
+// Unhealthy below `min_free` bytes available to edgewatch, degraded below `warn_free`.
+ops::ServiceHealth check_disk(const std::string& dir, std::uint64_t warn_free,
+                              std::uint64_t min_free);
+
+// One upstream as readiness sees it.
+struct UpstreamTarget {
+  std::string route;  // "/api/"
+  std::string url;    // as configured: "http://127.0.0.1:8004"
+  std::string host;
+  std::uint16_t port = 0;
+  std::string health_path;      // "/health"; empty: the gateway's own health state is reported
+  bool gateway_healthy = true;  // the gateway's active health state
+  bool circuit_open = false;    // the gateway's circuit breaker ejected it
+};
+
+// GET health_path: healthy on 2xx/3xx, degraded when it answers but the gateway's circuit is
+// open, unhealthy otherwise.
+ops::ServiceHealth check_upstream(const UpstreamTarget& target, std::chrono::milliseconds timeout);
+
+// The WebSocket opening handshake against ws://host:port<path>: healthy on 101 with the right
+// accept key, unhealthy otherwise.
+ops::ServiceHealth check_websocket(const UpstreamTarget& target, const std::string& path,
+                                   std::chrono::milliseconds timeout);
+
+// The overall status: storage and disk count as they are; the upstreams (and separately the
+// WebSocket checks) of one route count as unhealthy only when all of them are, and as degraded
+// when some are, since the gateway then still has somewhere to send requests.
+ops::HealthStatus overall_status(const std::vector<ops::ServiceHealth>& services,
+                                 const std::vector<UpstreamTarget>& targets);
+
+// Service names used in reports and history.
+std::string upstream_service(const UpstreamTarget& target);
+std::string websocket_service(const UpstreamTarget& target);
+
+}  // namespace ew::health

@@ -1,0 +1,165 @@
+#include "health/readiness.h"
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+#include "ops/upstream_view.h"
+#include "proxy/proxy_module.h"
+#include "proxy/upstream.h"
+
+namespace ew::health {
+namespace {
+
+using ops::HealthStatus;
+
+}  // namespace
+
+Readiness::Readiness(ReadinessOptions options, std::shared_ptr<ops::Hub> hub,
+                     std::shared_ptr<proxy::ProxyRegistry> proxies,
+                     std::shared_ptr<HealthHistory> history)
+    : options_(std::move(options)),
+      hub_(std::move(hub)),
+      proxies_(std::move(proxies)),
+      history_(std::move(history)),
+      started_ms_(ops::now_ms()),
+      started_(std::chrono::steady_clock::now()) {
+  auto starting = std::make_shared<ops::HealthReport>();
+  starting->overall = HealthStatus::kUnhealthy;
+  starting->version = options_.version;
+  starting->timestamp_ms = started_ms_;
+  ops::ServiceHealth pending;
+  pending.service = "readiness";
+  pending.kind = "readiness";
+  pending.status = HealthStatus::kUnhealthy;
+  pending.details = "the first round of checks has not finished yet";
+  pending.timestamp_ms = started_ms_;
+  starting->services.push_back(pending);
+  latest_ = std::move(starting);
+}
+
+Readiness::~Readiness() {
+  stop();
+}
+
+void Readiness::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Readiness::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  history_->flush(ops::now_ms());
+}
+
+std::shared_ptr<const ops::HealthReport> Readiness::latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+std::uint64_t Readiness::rounds() const {
+  std::lock_guard lock(mutex_);
+  return rounds_;
+}
+
+std::vector<UpstreamTarget> Readiness::targets() const {
+  std::vector<UpstreamTarget> out;
+  if (!proxies_) return out;
+  auto now = proxy::Clock::now();
+  for (const auto& ref : ops::upstreams_of(*proxies_)) {
+    UpstreamTarget t;
+    t.route = ref.route;
+    t.url = ref.upstream->url();
+    t.host = ref.upstream->host();
+    t.port = ref.upstream->port();
+    auto path = options_.health_paths.find(ref.route);
+    t.health_path = path == options_.health_paths.end() ? "/health" : path->second;
+    t.gateway_healthy = ref.upstream->healthy();
+    t.circuit_open = ref.upstream->circuit(now) == proxy::CircuitState::kOpen;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::shared_ptr<const ops::HealthReport> Readiness::run_round() {
+  std::vector<UpstreamTarget> upstreams = targets();
+  // Upstreams are probed in parallel so that one hanging upstream costs one timeout per round.
+  std::vector<std::future<ops::ServiceHealth>> probes;
+  std::vector<std::string> seen;
+  for (const auto& t : upstreams) {
+    if (std::find(seen.begin(), seen.end(), t.url) != seen.end()) continue;  // in two routes
+    seen.push_back(t.url);
+    probes.push_back(std::async(std::launch::async, [t, timeout = options_.timeout] {
+      return check_upstream(t, timeout);
+    }));
+    if (!options_.websocket_path.empty()) {
+      probes.push_back(std::async(std::launch::async, [t, this] {
+        return check_websocket(t, options_.websocket_path, options_.timeout);
+      }));
+    }
+  }
+  auto report = std::make_shared<ops::HealthReport>();
+  report->services.push_back(check_storage(hub_->storage_probe(), options_.data_dir));
+  report->services.push_back(
+      check_disk(options_.data_dir, options_.disk_warn_free, options_.disk_min_free));
+  for (auto& probe : probes) report->services.push_back(probe.get());
+
+  report->overall = overall_status(report->services, upstreams);
+  report->version = options_.version;
+  report->timestamp_ms = ops::now_ms();
+  report->uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started_)
+                          .count();
+
+  std::vector<ops::ServiceHealth> observed = report->services;
+  ops::ServiceHealth overall;
+  overall.service = "overall";
+  overall.kind = "overall";
+  overall.status = report->overall;
+  for (const auto& s : report->services) {
+    if (s.status != HealthStatus::kHealthy) {
+      overall.details += (overall.details.empty() ? "" : "; ") + s.service + " " +
+                         std::string(ops::to_string(s.status));
+    }
+  }
+  observed.push_back(overall);
+  for (const auto& change : history_->observe(observed, report->timestamp_ms)) {
+    std::string from = change.from ? std::string(ops::to_string(*change.from)) : "unknown";
+    if (change.to == HealthStatus::kHealthy) {
+      spdlog::info("readiness: {} is healthy (was {})", change.service, from);
+    } else {
+      spdlog::warn("readiness: {} is {} (was {}){}{}", change.service, ops::to_string(change.to),
+                   from, change.details.empty() ? "" : ": ", change.details);
+    }
+  }
+  std::shared_ptr<const ops::HealthReport> published = report;
+  hub_->publish_health(published);
+  {
+    std::lock_guard lock(mutex_);
+    latest_ = published;
+    ++rounds_;
+  }
+  return published;
+}
+
+void Readiness::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      run_round();
+    } catch (const std::exception& e) {
+      spdlog::error("readiness: a round of checks failed: {}", e.what());
+    }
+    lock.lock();
+    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace ew::health

@@ -1,0 +1,30 @@
+// Response and request helpers shared by the ingestion and query handlers.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/http.h"
+#include "ingest/process.h"
+
+namespace ew::ingest {
+
+Response json_response(int status, std::string body);
+// The standard edgewatch error body with Retry-After (seconds) when retry_after_s > 0.
+Response error_with_retry(int status, std::string_view code, std::string_view message,
+                          std::string_view request_id, int retry_after_s);
+
+// The percent-decoded value of a query parameter, nullopt when absent.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+// Receive time, user agent families and the Referer's normalized path.
+RequestInfo request_info(const Request& request);
+
+// The body as the handler should parse it: Content-Encoding undone with a cap. On failure
+// returns nullopt with status (400, 413 or 415) and message set.
+std::optional<std::string_view> decoded_body(const Request& request, std::size_t max_size,
+                                             std::string& storage, int& status,
+                                             std::string& message);
+
+}  // namespace ew::ingest

@@ -1,0 +1,67 @@
+#include "ingest/ingest_module.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "ingest/options.h"
+#include "ingest/routes.h"
+#include "ingest/service.h"
+
+namespace ew {
+namespace {
+
+class IngestModule final : public Module {
+ public:
+  ~IngestModule() override {
+    if (service_) service_->stop();
+  }
+
+  std::string_view name() const override { return "ingest"; }
+  void declare(config::Schema& schema) override { ingest::declare_ingest_settings(schema); }
+  void validate(const config::Settings& settings, std::vector<std::string>& problems) override {
+    ingest::validate_ingest_settings(settings, problems);
+  }
+
+  void start(const config::Settings& settings, Registrar& registrar) override {
+    ingest::IngestOptions options = ingest::ingest_options(settings);
+    if (!options.enabled && !options.sentry_enabled) {
+      spdlog::info("ingest: disabled");
+      return;
+    }
+    try {
+      service_ = std::make_shared<ingest::IngestService>(std::move(options));
+    } catch (const std::runtime_error& e) {
+      // A storage.path the user chose must work; the default (a file in the working directory)
+      // may be unwritable where nobody wants monitoring, which must not stop the server.
+      if (settings.section("storage").given("path")) throw;
+      spdlog::warn("ingest: disabled, {} (set storage.path to enable monitoring)", e.what());
+      return;
+    }
+    const ingest::IngestOptions& o = service_->options();
+    if (o.enabled) ingest::register_seed_routes(service_, registrar.router());
+    if (o.sentry_enabled) ingest::register_sentry_routes(service_, registrar.router());
+    ingest::register_api_routes(service_, registrar.router());
+    // Drain before connections close: every queued batch is committed and its client answered.
+    registrar.on_stop([service = service_] { service->stop(); });
+    spdlog::info("ingest: storing in {} (synchronous={}), {} Sentry project{}, query API {}",
+                 o.sqlite.path, o.sqlite.synchronous_full ? "full" : "normal", o.projects.size(),
+                 o.projects.size() == 1 ? "" : "s",
+                 o.admin_token.empty() ? "disabled (no admin.token)" : "enabled");
+    if (!o.admin_token.empty() && o.admin_token.size() < 16) {
+      spdlog::warn("ingest: admin.token is shorter than 16 characters");
+    }
+  }
+
+ private:
+  std::shared_ptr<ingest::IngestService> service_;
+};
+
+}  // namespace
+
+ModulePtr make_ingest_module() {
+  return std::make_unique<IngestModule>();
+}
+
+}  // namespace ew

@@ -1,0 +1,45 @@
+// Deployments as the seed's CI reports them ("Update monitoring"), and where they are kept.
+// The storage module may provide a DeploymentStore of its own through the Hub; until then the
+// deployments module keeps them in a JSON-lines file (file_deployment_store.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/result.h"
+
+namespace ew::ops {
+
+struct Deployment {
+  std::int64_t id = 0;  // assigned by the store, increasing
+  std::string environment;
+  std::string version;
+  std::int64_t timestamp_ms = 0;  // when it was deployed, as the CI said
+  std::int64_t received_ms = 0;   // when edgewatch was told
+};
+
+struct DeploymentQuery {
+  std::string environment;  // exact; empty = all
+  std::string version;      // exact; empty = all
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = INT64_MAX;
+  std::size_t limit = 100;
+};
+
+class DeploymentStore {
+ public:
+  virtual ~DeploymentStore() = default;
+  // Thread-safe. Assigns the id; returns the stored record.
+  virtual storage::Result<Deployment> add(Deployment deployment) = 0;
+  // Thread-safe. Newest (by timestamp, then id) first.
+  virtual storage::Result<std::vector<Deployment>> list(const DeploymentQuery& query) = 0;
+};
+
+// The deployment that most likely brought `release`: the newest one whose version equals it,
+// else the newest deployed at or before `at_ms`. nullopt when there is none.
+std::optional<Deployment> deployment_for(DeploymentStore& store, const std::string& release,
+                                         std::int64_t at_ms);
+
+}  // namespace ew::ops

@@ -1,0 +1,18 @@
+#include "ops/upstream_view.h"
+
+#include "proxy/proxy_handler.h"
+#include "proxy/proxy_module.h"
+
+namespace ew::ops {
+
+std::vector<UpstreamRef> upstreams_of(const proxy::ProxyRegistry& registry) {
+  std::vector<UpstreamRef> out;
+  for (const auto& route : registry.routes()) {
+    for (const auto& upstream : route->pool().upstreams()) {
+      out.push_back({route->config().prefix, upstream.get()});
+    }
+  }
+  return out;
+}
+
+}  // namespace ew::ops

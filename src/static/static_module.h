@@ -1,0 +1,23 @@
+// The static-file module: serves the files under [static] root (a Vite dist/) from memory,
+// with precompressed variants, cache policy, SPA fallback and security headers. See
+// docs/static.md for the configuration reference.
+#pragma once
+
+#include "config/config.h"
+#include "core/module.h"
+#include "static/options.h"
+
+namespace ew {
+
+ModulePtr make_static_module();
+
+namespace static_files {
+
+// Declares the [static] section (also used by tests and by check-config).
+void declare_static_settings(config::Schema& schema);
+
+// Reads the [static] section into plain options.
+StaticOptions static_options(const config::Settings& settings);
+
+}  // namespace static_files
+}  // namespace ew
