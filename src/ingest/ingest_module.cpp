@@ -8,6 +8,8 @@
 #include "ingest/options.h"
 #include "ingest/routes.h"
 #include "ingest/service.h"
+#include "ops/hub.h"
+#include "ops/storage_bridge.h"
 
 namespace ew {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 class IngestModule final : public Module {
  public:
   ~IngestModule() override {
+    if (observer_) observer_->stop();
     if (service_) service_->stop();
   }
 
@@ -43,6 +46,7 @@ class IngestModule final : public Module {
     if (o.enabled) ingest::register_seed_routes(service_, registrar.router());
     if (o.sentry_enabled) ingest::register_sentry_routes(service_, registrar.router());
     ingest::register_api_routes(service_, registrar.router());
+    publish_to_operations(registrar);
     // Drain before connections close: every queued batch is committed and its client answered.
     registrar.on_stop([service = service_] { service->stop(); });
     spdlog::info("ingest: storing in {} (synchronous={}), {} Sentry project{}, query API {}",
@@ -55,7 +59,32 @@ class IngestModule final : public Module {
   }
 
  private:
+  // Readiness's storage check, the alert rules' monitoring data and the ingestion families of
+  // /metrics all read the store through the operations hub.
+  void publish_to_operations(Registrar& registrar) {
+    auto hub = ops::shared_hub();
+    auto probe = ops::make_storage_probe(service_->writer(), service_->store());
+    hub->set_storage_probe([s = service_, probe] { return probe(); });
+    observer_ = std::make_shared<ops::StoreObserver>(service_->store(), [s = service_] {
+      ops::IngestCounters c;
+      c.accepted = s->stats().accepted.load();
+      c.rejected = s->stats().rejected_items.load() + s->stats().rejected_requests.load();
+      return c;
+    });
+    observer_->start();
+    hub->set_monitoring(observer_);
+    hub->metrics().add("ingest", [s = service_, o = observer_](ops::MetricWriter& w) {
+      o->write_metrics(w, s->writer().stats());
+    });
+    registrar.on_stop([hub, o = observer_] {
+      hub->set_storage_probe(nullptr);
+      hub->set_monitoring(nullptr);
+      o->stop();
+    });
+  }
+
   std::shared_ptr<ingest::IngestService> service_;
+  std::shared_ptr<ops::StoreObserver> observer_;
 };
 
 }  // namespace

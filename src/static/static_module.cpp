@@ -1,5 +1,8 @@
 #include "static/static_module.h"
 
+#include "ops/hub.h"
+#include "ops/prometheus.h"
+
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -92,6 +95,20 @@ void StaticModule::validate(const config::Settings& settings, std::vector<std::s
   }
 }
 
+// The cache families of /metrics, read from whichever tree is published at scrape time.
+void publish_metrics(std::shared_ptr<StaticSite> site, Registrar& registrar) {
+  auto hub = ops::shared_hub();
+  hub->metrics().add("static", [site](ops::MetricWriter& w) {
+    const LoadStats& stats = site->snapshot()->stats;
+    w.gauge("edgewatch_static_cache_entries", "Files of the static tree, held or streamed");
+    w.sample({{"kind", "in_memory"}}, static_cast<double>(stats.files - stats.streamed));
+    w.sample({{"kind", "streamed"}}, static_cast<double>(stats.streamed));
+    w.gauge("edgewatch_static_cache_bytes", "Memory held by the static tree, all encodings");
+    w.sample({}, static_cast<double>(stats.memory_bytes));
+  });
+  registrar.on_stop([hub] { hub->metrics().remove("static"); });
+}
+
 void StaticModule::start(const config::Settings& settings, Registrar& registrar) {
   StaticOptions options = static_options(settings);
   if (options.root.empty()) return;  // disabled: no routes
@@ -107,6 +124,7 @@ void StaticModule::start(const config::Settings& settings, Registrar& registrar)
       kGetHead, "/",
       [site](Request& request, Responder& responder) { site->handle(request, responder); }, route);
   registrar.on_reload([site] { log_report(site->reload(), "reload on SIGHUP"); });
+  publish_metrics(site, registrar);
 
   if (options.watch) {
     watcher_ = std::make_unique<TreeWatcher>(options.root, options.allow_dotfiles, kWatchDebounce,
