@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
+
 namespace ew::ingest {
 
 class JsonOut {
@@ -35,6 +37,6 @@ class JsonOut {
   bool need_comma_ = false;
 };
 
-void append_json_string(std::string& out, std::string_view text);
+using ::ew::append_json_string;  // core/json_text.h
 
 }  // namespace ew::ingest
