@@ -1,5 +1,7 @@
 // Webhook delivery against a real local receiver: retries with back-off, give-up, the queue
 // limit; and the [alerts] configuration rules.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -125,7 +127,7 @@ config::Settings load(const std::string& toml, std::vector<std::string>& problem
   auto& proxy = schema.section("proxy", "", true);
   proxy.keys = {{"prefix", config::Kind::kString, "/api/", "", {}, 0, 0},
                 {"upstreams", config::Kind::kUrlList, "", "", {}, 0, 0}};
-  std::string path = testing::TempDir() + "/alerts.toml";
+  std::string path = testing::TempDir() + "/alerts-" + std::to_string(::getpid()) + ".toml";
   std::ofstream(path) << toml;
   config::Sources sources;
   sources.file = path;

@@ -1,4 +1,6 @@
 // Deployment bodies, validated strictly, and the JSON-lines store with its limits.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -86,7 +88,7 @@ TEST(DeploymentJson, ErrorBodyListsProblems) {
 }
 
 std::string temp_file(const std::string& name) {
-  std::string path = testing::TempDir() + "/" + name;
+  std::string path = testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
   std::remove(path.c_str());
   return path;
 }

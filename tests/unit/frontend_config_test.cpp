@@ -1,4 +1,6 @@
 // The [frontend] section: validation, the EnvironmentConfig JSON, ETags.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -16,7 +18,7 @@ struct Loaded {
 Loaded load(const std::string& toml) {
   config::Schema schema;
   declare_frontend_settings(schema);
-  std::string path = testing::TempDir() + "/frontend.toml";
+  std::string path = testing::TempDir() + "/frontend-" + std::to_string(::getpid()) + ".toml";
   std::ofstream(path) << toml;
   config::Sources sources;
   sources.file = path;

@@ -1,4 +1,6 @@
 // Readiness checks against real directories and real local servers, and the overall rule.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
@@ -12,7 +14,7 @@ namespace {
 using ops::HealthStatus;
 
 std::string temp_dir(const std::string& name) {
-  std::string dir = testing::TempDir() + "/" + name;
+  std::string dir = testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
   ::mkdir(dir.c_str(), 0755);
   return dir;
 }

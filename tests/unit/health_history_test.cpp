@@ -1,4 +1,6 @@
 // Health history: transitions, uptime over windows, gaps, persistence and its limits.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -42,7 +44,7 @@ const ServiceHistory* find(const std::vector<ServiceHistory>& all, const std::st
 }
 
 std::string temp_file(const std::string& name) {
-  std::string path = testing::TempDir() + "/" + name;
+  std::string path = testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
   std::remove(path.c_str());
   return path;
 }

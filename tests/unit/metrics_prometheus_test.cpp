@@ -1,4 +1,6 @@
 // The Prometheus exposition writer, the collector registry and the server's traffic counters.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -187,7 +189,7 @@ TEST(MetricsCollectors, TrafficExpositionPassesPromtool) {
             std::string::npos);
   if (std::FILE* f = std::fopen("/usr/bin/promtool", "r")) {
     std::fclose(f);
-    std::string path = testing::TempDir() + "/exposition.txt";
+    std::string path = testing::TempDir() + "/exposition-" + std::to_string(::getpid()) + ".txt";
     std::ofstream(path) << text;
     EXPECT_EQ(std::system(("/usr/bin/promtool check metrics < " + path + " > /dev/null").c_str()),
               0)
