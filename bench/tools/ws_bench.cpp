@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 namespace net = boost::asio;
@@ -86,10 +87,12 @@ int main(int argc, char** argv) {
     net::co_spawn(ioc, client(argv[2], argv[3], argv[4], echo, totals), net::detached);
   }
   auto start = Clock::now();
+  // Report once every connection is open, so the caller can sample memory at the plateau. The
+  // timer and the callback live as long as the event loop that uses them.
+  net::steady_timer report(ioc);
+  std::function<void()> check;
   if (!echo) {
-    // Report once every connection is open, so the caller can sample memory at the plateau.
-    net::steady_timer report(ioc);
-    std::function<void()> check = [&] {
+    check = [&] {
       if (totals.open + totals.failed >= connections) {
         std::printf("open=%d failed=%d\n", totals.open, totals.failed);
         std::fflush(stdout);
