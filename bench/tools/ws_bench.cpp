@@ -9,6 +9,7 @@
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,7 +20,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <functional>

@@ -31,7 +31,7 @@ class Assets {
 
  private:
   struct Variant {
-    std::string_view bytes;                  // the embedded bytes, or `owned`
+    std::string_view bytes;                    // the embedded bytes, or `owned`
     std::shared_ptr<const std::string> owned;  // compressed copy
     std::shared_ptr<const std::string> headers;
   };

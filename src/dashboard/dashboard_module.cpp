@@ -1,7 +1,7 @@
 #include "dashboard/dashboard_module.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <mutex>
 #include <string>
@@ -216,11 +216,11 @@ class DashboardModule final : public Module {
           }
           throttle->succeeded(request.client_address);
           const std::string id = auth::sessions().open(token, now);
-          const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                                   auth::SessionStore::kLifetime)
-                                   .count();
-          Response r = ops::json_response(
-              200, nlohmann::json{{"ok", true}, {"expires_in", max_age}}.dump());
+          const auto max_age =
+              std::chrono::duration_cast<std::chrono::seconds>(auth::SessionStore::kLifetime)
+                  .count();
+          Response r =
+              ops::json_response(200, nlohmann::json{{"ok", true}, {"expires_in", max_age}}.dump());
           r.add_header("Set-Cookie", session_cookie(id, request.secure, max_age));
           responder.send(std::move(r));
         },

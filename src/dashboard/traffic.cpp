@@ -51,8 +51,8 @@ std::optional<double> rounded(std::optional<double> v) {
 }  // namespace
 
 bool is_admin_route(std::string_view route) {
-  static constexpr std::array<std::string_view, 5> kAdmin = {
-      "query_api", "health_history", "deployments", "dashboard", "metrics"};
+  static constexpr std::array<std::string_view, 5> kAdmin = {"query_api", "health_history",
+                                                             "deployments", "dashboard", "metrics"};
   for (std::string_view a : kAdmin) {
     if (route == a) return true;
   }
@@ -87,7 +87,8 @@ TrafficSample difference(const TrafficReading& before, const TrafficReading& aft
   s.rps = requests / seconds;
   if (requests > 0) {
     s.error_rate = static_cast<double>(after.errors - before.errors) / requests;
-    s.client_error_rate = static_cast<double>(after.client_errors - before.client_errors) / requests;
+    s.client_error_rate =
+        static_cast<double>(after.client_errors - before.client_errors) / requests;
   }
   if (after.latency_buckets.size() == before.latency_buckets.size() &&
       after.latency_buckets.size() == TrafficStats::kBounds.size() + 1) {

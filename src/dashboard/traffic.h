@@ -32,8 +32,8 @@ namespace ew::dashboard {
 struct TrafficReading {
   std::int64_t at_ms = 0;
   std::uint64_t requests = 0;
-  std::uint64_t errors = 0;  // 5xx
-  std::uint64_t client_errors = 0;  // 4xx
+  std::uint64_t errors = 0;                    // 5xx
+  std::uint64_t client_errors = 0;             // 4xx
   std::vector<std::uint64_t> latency_buckets;  // cumulative, TrafficStats::kBounds then +Inf
   std::map<double, double> ttfb_buckets;       // le -> cumulative count, summed over upstreams
   double open_streams = 0;

@@ -60,20 +60,22 @@ TEST_F(Dashboard, LoginSetsAStrictHttpOnlySessionCookieThatOpensTheApi) {
   EXPECT_EQ(r.header("cache-control"), "no-store");
 
   const std::string cookie = "Cookie: theme=dark; " + cookie_of(r);
-  for (const char* path : {"/_edgewatch/api/issues", "/_edgewatch/api/vitals",
-                           "/_edgewatch/api/events", "/_edgewatch/api/metrics",
-                           "/_edgewatch/api/health/history", "/_edgewatch/api/deployments",
-                           "/_edgewatch/api/traffic"}) {
+  for (const char* path :
+       {"/_edgewatch/api/issues", "/_edgewatch/api/vitals", "/_edgewatch/api/events",
+        "/_edgewatch/api/metrics", "/_edgewatch/api/health/history", "/_edgewatch/api/deployments",
+        "/_edgewatch/api/traffic"}) {
     HttpResponse api = http(port(), "GET", path, {cookie});
     EXPECT_EQ(api.status, 200) << path << ": " << api.body;
   }
   HttpResponse traffic = http(port(), "GET", "/_edgewatch/api/traffic", {cookie});
   EXPECT_NE(traffic.body.find("\"p95_ms\":["), std::string::npos) << traffic.body;
-  EXPECT_NE(http(port(), "GET", "/_edgewatch/session", {cookie}).body.find("\"authenticated\":true"),
-            std::string::npos);
+  EXPECT_NE(
+      http(port(), "GET", "/_edgewatch/session", {cookie}).body.find("\"authenticated\":true"),
+      std::string::npos);
   // The bearer token keeps working on its own.
-  EXPECT_EQ(http(port(), "GET", "/_edgewatch/api/issues", {"Authorization: Bearer " + kToken}).status,
-            200);
+  EXPECT_EQ(
+      http(port(), "GET", "/_edgewatch/api/issues", {"Authorization: Bearer " + kToken}).status,
+      200);
 }
 
 TEST_F(Dashboard, WrongTokensAndForgedCookiesAreRefused) {
@@ -81,15 +83,16 @@ TEST_F(Dashboard, WrongTokensAndForgedCookiesAreRefused) {
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(wrong.count("set-cookie"), 0u);
   EXPECT_EQ(login("").status, 401);
-  EXPECT_EQ(http(port(), "POST", "/_edgewatch/login", {"Content-Type: application/json"}, "{").status,
-            401);
+  EXPECT_EQ(
+      http(port(), "POST", "/_edgewatch/login", {"Content-Type: application/json"}, "{").status,
+      401);
   const std::string forged = "Cookie: edgewatch_session=" + std::string(64, 'a');
   EXPECT_EQ(http(port(), "GET", "/_edgewatch/api/issues", {forged}).status, 401);
   // A wrong bearer token is not rescued by a valid cookie, nor the reverse needed.
   const std::string cookie = "Cookie: " + cookie_of(login(kToken));
-  EXPECT_EQ(http(port(), "GET", "/_edgewatch/api/issues", {cookie, "Authorization: Bearer nope"})
-                .status,
-            401);
+  EXPECT_EQ(
+      http(port(), "GET", "/_edgewatch/api/issues", {cookie, "Authorization: Bearer nope"}).status,
+      401);
   // The form encoding a plain HTML form would send works too.
   HttpResponse form = http(port(), "POST", "/_edgewatch/login",
                            {"Content-Type: application/x-www-form-urlencoded"}, "token=" + kToken);
@@ -116,9 +119,8 @@ TEST_F(Dashboard, CookieWritesFromAnotherOriginAreRefused) {
   HttpResponse foreign = http(port(), "PATCH", "/_edgewatch/api/issues/1",
                               {cookie, "Origin: https://evil.example", json}, body);
   EXPECT_EQ(foreign.status, 401);
-  HttpResponse same =
-      http(port(), "PATCH", "/_edgewatch/api/issues/1", {cookie, "Origin: http://localhost", json},
-           body);
+  HttpResponse same = http(port(), "PATCH", "/_edgewatch/api/issues/1",
+                           {cookie, "Origin: http://localhost", json}, body);
   EXPECT_EQ(same.status, 404) << "authorized; there is no issue 1: " << same.body;
   // Without an Origin header (not a browser's cross-origin request) the cookie suffices.
   EXPECT_EQ(http(port(), "PATCH", "/_edgewatch/api/issues/1", {cookie, json}, body).status, 404);
@@ -151,9 +153,11 @@ TEST_F(Dashboard, ServesTheEmbeddedFilesWithTypesCacheAndSecurityHeaders) {
   EXPECT_EQ(http(port(), "HEAD", "/_edgewatch/").status, 200);
 
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(index.body, m, std::regex(R"re(src="(/_edgewatch/assets/[^"]+\.js)")re")));
+  ASSERT_TRUE(
+      std::regex_search(index.body, m, std::regex(R"re(src="(/_edgewatch/assets/[^"]+\.js)")re")));
   const std::string js = m[1];
-  ASSERT_TRUE(std::regex_search(index.body, m, std::regex(R"re(href="(/_edgewatch/assets/[^"]+\.css)")re")));
+  ASSERT_TRUE(std::regex_search(index.body, m,
+                                std::regex(R"re(href="(/_edgewatch/assets/[^"]+\.css)")re")));
   const std::string css = m[1];
 
   HttpResponse script = http(port(), "GET", js);
@@ -170,8 +174,9 @@ TEST_F(Dashboard, ServesTheEmbeddedFilesWithTypesCacheAndSecurityHeaders) {
   EXPECT_LT(gz.body.size(), script.body.size() / 2);
   // The budget: all dashboard JavaScript under 100 KB gzipped.
   EXPECT_LT(gz.body.size(), 100u * 1024u);
-  EXPECT_EQ(http(port(), "GET", js, {"Accept-Encoding: gzip, deflate, br"}).header("content-encoding"),
-            "br");
+  EXPECT_EQ(
+      http(port(), "GET", js, {"Accept-Encoding: gzip, deflate, br"}).header("content-encoding"),
+      "br");
 
   const std::string etag = script.header("etag");
   ASSERT_FALSE(etag.empty());
@@ -197,8 +202,9 @@ TEST(DashboardWithoutToken, LoginIsDisabled) {
                           {"Content-Type: application/json"}, R"({"token":""})");
     EXPECT_EQ(r.status, 401);
     EXPECT_NE(r.body.find("login_disabled"), std::string::npos) << r.body;
-    EXPECT_NE(http(server.port(), "GET", "/_edgewatch/session").body.find("\"login_enabled\":false"),
-              std::string::npos);
+    EXPECT_NE(
+        http(server.port(), "GET", "/_edgewatch/session").body.find("\"login_enabled\":false"),
+        std::string::npos);
     EXPECT_EQ(http(server.port(), "GET", "/_edgewatch/").status, 200);
   }
   std::filesystem::remove_all(dir);

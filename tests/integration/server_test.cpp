@@ -281,7 +281,9 @@ TEST(Server, ClientAbortingALargeDownloadDoesNotKillTheServer) {
     char buf[1024];
     ASSERT_GT(recv(c.fd(), buf, sizeof buf, 0), 0);
     // Leave with unread data pending: the kernel answers the next send with RST, then EPIPE.
-    struct linger hard_close{1, 0};
+    struct linger hard_close {
+      1, 0
+    };
     setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard_close, sizeof hard_close);
   }
   std::this_thread::sleep_for(300ms);
