@@ -6,17 +6,16 @@
 #include <string_view>
 
 #include "core/http.h"
+#include "core/query.h"
 #include "ingest/process.h"
 
 namespace ew::ingest {
 
-Response json_response(int status, std::string body);
+using ::ew::json_response;  // core/query.h
+using ::ew::query_param;
 // The standard edgewatch error body with Retry-After (seconds) when retry_after_s > 0.
 Response error_with_retry(int status, std::string_view code, std::string_view message,
                           std::string_view request_id, int retry_after_s);
-
-// The percent-decoded value of a query parameter, nullopt when absent.
-std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 // Receive time, user agent families and the Referer's normalized path.
 RequestInfo request_info(const Request& request);

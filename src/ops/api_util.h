@@ -8,11 +8,12 @@
 
 #include "config/config.h"
 #include "core/http.h"
+#include "core/query.h"
 
 namespace ew::ops {
 
-// A JSON answer that no cache keeps.
-Response json_response(int status, std::string body);
+using ::ew::json_response;  // core/query.h
+using ::ew::query_param;
 
 // The admin bearer token: [admin] token (EDGEWATCH_ADMIN_TOKEN), declared by the ingestion
 // module. Empty when the section is not declared or the token not set: the API then answers 401.
@@ -26,8 +27,5 @@ Response unauthorized(std::string_view request_id);
 // The directory of the monitoring database ([storage] path), where edgewatch keeps its other
 // files by default; "." when the storage section is not declared.
 std::string data_directory(const config::Settings& settings);
-
-// The percent-decoded value of a query parameter, nullopt when absent.
-std::optional<std::string> query_param(std::string_view query, std::string_view name);
 
 }  // namespace ew::ops
