@@ -101,7 +101,8 @@ export function checkPrerequisites() {
   }
 }
 
-// The whole stack. options.tokenDelay: the orchestrator's delay before each token.
+// The whole stack. options.tokenDelay: the orchestrator's delay before each token;
+// options.config and options.root replace the chat app's configuration file and dist/.
 export async function startStack(options = {}) {
   checkPrerequisites();
   const workdir = mkdtempSync(path.join(tmpdir(), 'edgewatch-e2e-'));
@@ -123,9 +124,9 @@ export async function startStack(options = {}) {
         '--listen',
         '127.0.0.1:0',
         '--config',
-        path.join(repo, 'examples/chat/edgewatch.toml'),
+        options.config || path.join(repo, 'examples/chat/edgewatch.toml'),
         '--root',
-        paths.dist,
+        options.root || paths.dist,
         '--upstream',
         orchestrator.url,
       ],
@@ -225,4 +226,16 @@ export function watchPage(page) {
 export function screenshotPath(name) {
   mkdirSync(artifacts, { recursive: true });
   return path.join(artifacts, name);
+}
+
+// Opens a dashboard session in the browser context the way the sign-in form does (POST
+// /_edgewatch/login with the admin token); the cookie it sets is the context's, so the next page
+// load of /_edgewatch/ is the signed-in dashboard, with nothing of it loaded or cached before.
+export async function signInToDashboard(page, stack) {
+  const response = await page.context().request.post(`${stack.url}/_edgewatch/login`, {
+    data: { token: stack.token },
+  });
+  if (response.status() !== 200) {
+    throw new Error(`dashboard sign-in: ${response.status()} ${await response.text()}`);
+  }
 }

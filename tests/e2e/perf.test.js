@@ -1,23 +1,38 @@
 // The seed's performance checklist, measured in headless Chromium through edgewatch over
 // loopback for the example chat app: first contentful paint under 2 s, largest contentful
 // paint under 2.5 s, cumulative layout shift under 0.1. Cold loads (a fresh profile each: no
-// cache) and warm loads (reloads: immutable assets from cache, index.html revalidated).
+// cache) and warm loads (reloads: immutable assets from cache, index.html revalidated). Then
+// the same for the dashboard's overview (/_edgewatch/, signed in), cold loads.
 // Results go to artifacts/browser-performance.json; docs/benchmarks.md quotes them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { launchBrowser, poll, queryApi, screenshotPath, startStack, stopStack } from './harness.js';
+import {
+  launchBrowser,
+  poll,
+  queryApi,
+  screenshotPath,
+  signInToDashboard,
+  startStack,
+  stopStack,
+} from './harness.js';
 
 const BUDGET = { fcp: 2000, lcp: 2500, cls: 0.1 };
 const COLD_LOADS = Number(process.env.EW_PERF_COLD || 3);
 const WARM_LOADS = Number(process.env.EW_PERF_WARM || 5);
+// A known defect, reported as a TODO until it is fixed (then this goes, and the check counts).
+const DASHBOARD_SHIFT =
+  'the overview shifts by 0.27 about a second after load: the health card and the KPI tiles ' +
+  'are empty until the first refresh answers, then push the charts down ' +
+  '(dashboard/src/views/overview.js)';
 
 // FCP, LCP, CLS (every shift without recent input, summed: at least web-vitals' session-window
-// value) and TTFB of the page as loaded, read from the browser's own performance entries.
-async function measure(page, url) {
+// value) and TTFB of the page as loaded, read from the browser's own performance entries;
+// ready is what shows that the page has drawn its first screen.
+async function measure(page, url, ready = '.empty h1') {
   await page.goto(url, { waitUntil: 'load' });
-  await page.locator('.empty h1').waitFor();
+  await page.locator(ready).first().waitFor();
   return page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -47,8 +62,36 @@ function summary(values) {
   return { median, max: sorted[sorted.length - 1], values };
 }
 
+function summarize(loads) {
+  const out = {};
+  for (const metric of ['fcp', 'lcp', 'cls', 'ttfb']) {
+    out[metric] = summary(loads.map((r) => r[metric]));
+  }
+  return out;
+}
+
+// Timings are recorded, never asserted: on a shared machine they are noise, and the project
+// measures performance in bench/ (docs/benchmarks.md has the numbers). Layout shift is not a
+// timing — a page that shifts is a defect — so it is asserted on every load.
+function check(t, label, r) {
+  t.diagnostic(
+    `${label}: FCP median ${r.fcp.median.toFixed(0)} ms (max ${r.fcp.max.toFixed(0)}), ` +
+      `LCP median ${r.lcp.median.toFixed(0)} ms (max ${r.lcp.max.toFixed(0)}), ` +
+      `CLS max ${r.cls.max.toFixed(4)}, TTFB median ${r.ttfb.median.toFixed(1)} ms`,
+  );
+  if (r.fcp.median >= BUDGET.fcp) t.diagnostic(`over budget: ${label} FCP ${r.fcp.median} ms`);
+  if (r.lcp.median >= BUDGET.lcp) t.diagnostic(`over budget: ${label} LCP ${r.lcp.median} ms`);
+  assert.ok(r.cls.max < BUDGET.cls, `${label} CLS ${r.cls.max}`);
+}
+
 describe('browser performance checklist (seed)', () => {
   let stack;
+  const report = { budget: BUDGET, machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}` };
+  const writeReport = () =>
+    writeFileSync(
+      screenshotPath('browser-performance.json'),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
 
   before(async () => {
     stack = await startStack();
@@ -82,13 +125,8 @@ describe('browser performance checklist (seed)', () => {
       await browser.close();
     }
 
-    const report = { budget: BUDGET, machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model}` };
-    for (const kind of ['cold', 'warm']) {
-      report[kind] = {};
-      for (const metric of ['fcp', 'lcp', 'cls', 'ttfb']) {
-        report[kind][metric] = summary(runs[kind].map((r) => r[metric]));
-      }
-    }
+    report.cold = summarize(runs.cold);
+    report.warm = summarize(runs.warm);
 
     // What the pages reported through the SDK, as edgewatch aggregated it (p75 over every load).
     const probe = await queryApi(stack, 'vitals');
@@ -110,30 +148,35 @@ describe('browser performance checklist (seed)', () => {
         }),
       );
     }
-    writeFileSync(
-      screenshotPath('browser-performance.json'),
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
-    for (const kind of ['cold', 'warm']) {
-      const r = report[kind];
-      t.diagnostic(
-        `${kind}: FCP median ${r.fcp.median.toFixed(0)} ms (max ${r.fcp.max.toFixed(0)}), ` +
-          `LCP median ${r.lcp.median.toFixed(0)} ms (max ${r.lcp.max.toFixed(0)}), ` +
-          `CLS max ${r.cls.max.toFixed(4)}, TTFB median ${r.ttfb.median.toFixed(1)} ms`,
-      );
-    }
+    writeReport();
     for (const row of report.reported || []) {
       t.diagnostic(`reported ${row.metric}: p75 ${row.p75} over ${row.count}`);
     }
-
-    // Timings are recorded, never asserted: on a shared machine they are noise, and the project
-    // measures performance in bench/ (docs/benchmarks.md has the numbers). Layout shift is not a
-    // timing — a page that shifts is a defect — so it is asserted on every load.
-    for (const kind of ['cold', 'warm']) {
-      const r = report[kind];
-      if (r.fcp.median >= BUDGET.fcp) t.diagnostic(`over budget: ${kind} FCP ${r.fcp.median} ms`);
-      if (r.lcp.median >= BUDGET.lcp) t.diagnostic(`over budget: ${kind} LCP ${r.lcp.median} ms`);
-      assert.ok(r.cls.max < BUDGET.cls, `${kind} CLS ${r.cls.max}`);
-    }
+    check(t, 'cold', report.cold);
+    check(t, 'warm', report.warm);
   });
+
+  // The dashboard as an operator opens it: signed in, a fresh profile each time, straight into
+  // the overview, which draws once its first API answers are in.
+  test(
+    'dashboard overview: CLS < 0.1 on cold loads (FCP and LCP recorded)',
+    { todo: DASHBOARD_SHIFT },
+    async (t) => {
+      const runs = [];
+      for (let i = 0; i < COLD_LOADS; i++) {
+        const browser = await launchBrowser();
+        try {
+          const page = await browser.context.newPage();
+          await signInToDashboard(page, stack);
+          runs.push(await measure(page, `${stack.url}/_edgewatch/`, '.service'));
+          if (i === 0) await page.screenshot({ path: screenshotPath('dashboard-loaded.png') });
+        } finally {
+          await browser.close();
+        }
+      }
+      report.dashboard = { cold: summarize(runs) };
+      writeReport();
+      check(t, 'dashboard cold', report.dashboard.cold);
+    },
+  );
 });
