@@ -1,4 +1,5 @@
 #include "auth/admin_auth.h"
+#include "core/ascii.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,12 +15,6 @@ std::string digest(std::string_view data) {
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), out, &size, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<const char*>(out), size);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 bool same_digest(const std::string& a, const std::string& b) {
@@ -52,10 +47,10 @@ std::string_view cookie_value(const Request& request, std::string_view name) {
     std::string_view rest = field.value;
     while (!rest.empty()) {
       const std::size_t semi = rest.find(';');
-      std::string_view pair = trim(rest.substr(0, semi));
+      std::string_view pair = trim_space(rest.substr(0, semi));
       const std::size_t eq = pair.find('=');
-      if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) {
-        std::string_view value = trim(pair.substr(eq + 1));
+      if (eq != std::string_view::npos && trim_space(pair.substr(0, eq)) == name) {
+        std::string_view value = trim_space(pair.substr(eq + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
           value = value.substr(1, value.size() - 2);
         }
@@ -141,9 +136,9 @@ SessionStore& sessions() {
 
 bool admin_ok(const Request& request, const std::string& token) {
   if (token.empty()) return false;
-  std::string_view auth = trim(request.header("Authorization"));
+  std::string_view auth = trim_space(request.header("Authorization"));
   if (auth.size() >= 7 && iequals(auth.substr(0, 7), "Bearer ")) {
-    return token_matches(trim(auth.substr(7)), token);
+    return token_matches(trim_space(auth.substr(7)), token);
   }
   std::string_view id = cookie_value(request, kSessionCookie);
   if (id.empty() || !sessions().valid(id, token, now_ms())) return false;

@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "config/internal.h"
+#include "core/ascii.h"
 
 namespace ew::config {
 namespace {
@@ -43,12 +44,6 @@ std::string trim(std::string_view text) {
   while (!text.empty() && space(text.front())) text.remove_prefix(1);
   while (!text.empty() && space(text.back())) text.remove_suffix(1);
   return std::string(text);
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // EDGEWATCH_<SECTION>_<KEY>: upper case, with the characters a variable name cannot hold
@@ -254,7 +249,7 @@ Checked check_list(const KeySpec& spec, std::vector<std::string> items) {
 }
 
 std::optional<bool> parse_bool(std::string_view text) {
-  const std::string word = lower(text);
+  const std::string word = ascii_lower(text);
   if (word == "true" || word == "1" || word == "yes" || word == "on") return true;
   if (word == "false" || word == "0" || word == "no" || word == "off") return false;
   return std::nullopt;

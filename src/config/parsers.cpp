@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "config/internal.h"
+#include "core/ascii.h"
 
 extern char** environ;  // NOLINT: POSIX, declared here so we do not rely on _GNU_SOURCE
 
@@ -23,12 +24,6 @@ constexpr std::uint64_t kKiB = 1024;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // "<digits>[.<digits>]<unit>", the shared shape of sizes and durations. The integer part is
@@ -95,7 +90,7 @@ std::optional<std::uint64_t> size_multiplier(std::string_view unit) {
       {"gib", kKiB * kKiB * kKiB},
       {"tib", kKiB * kKiB * kKiB * kKiB},
   }};
-  const std::string key = lower(unit);
+  const std::string key = ascii_lower(unit);
   for (const auto& [name, multiplier] : kUnits) {
     if (key == name) return multiplier;
   }
@@ -242,7 +237,7 @@ std::optional<Url> parse_url(std::string_view text) {
   const std::size_t separator = text.find("://");
   if (separator == std::string_view::npos) return std::nullopt;
   Url url;
-  url.scheme = lower(text.substr(0, separator));
+  url.scheme = ascii_lower(text.substr(0, separator));
   const std::optional<std::uint16_t> fallback_port = default_port(url.scheme);
   if (!fallback_port) return std::nullopt;
 

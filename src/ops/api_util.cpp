@@ -3,15 +3,7 @@
 #include "auth/admin_auth.h"
 
 namespace ew::ops {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string admin_token(const config::Settings& settings) {
   if (settings.sections.find("admin") == settings.sections.end()) return {};

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "core/ascii.h"
 
 namespace ew::ops {
 namespace {
@@ -222,20 +223,6 @@ class Connection {
   SSL* ssl_ = nullptr;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Parses "HTTP/1.1 200 OK\r\nName: value\r\n..." (without the final blank line).
 bool parse_head(std::string_view head, HttpResult& result) {
   std::size_t eol = head.find("\r\n");
@@ -249,8 +236,8 @@ bool parse_head(std::string_view head, HttpResult& result) {
     std::string_view line = head.substr(0, eol);
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    result.headers.emplace_back(lower(trim(line.substr(0, colon))),
-                                std::string(trim(line.substr(colon + 1))));
+    result.headers.emplace_back(ascii_lower(trim_space(line.substr(0, colon))),
+                                std::string(trim_space(line.substr(colon + 1))));
   }
   return true;
 }
@@ -293,8 +280,8 @@ HttpResult exchange(const HttpRequest& request, bool read_body) {
   bool has_agent = false;
   bool has_connection = false;
   for (const auto& [name, value] : request.headers) {
-    if (lower(name) == "user-agent") has_agent = true;
-    if (lower(name) == "connection") has_connection = true;
+    if (ascii_lower(name) == "user-agent") has_agent = true;
+    if (ascii_lower(name) == "connection") has_connection = true;
     out += name + ": " + value + "\r\n";
   }
   if (!has_agent) out += "User-Agent: edgewatch\r\n";

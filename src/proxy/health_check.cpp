@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "proxy/watchdog.h"
+#include "server/with_ec.h"
 
 namespace ew::proxy {
 namespace {
@@ -26,10 +27,6 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
-
-auto with_ec(error_code& ec) {
-  return net::redirect_error(net::use_awaitable, ec);
-}
 
 // One probe: true when the health path answers 2xx or 3xx within the timeout.
 net::awaitable<bool> probe(Upstream& upstream, const HealthCheckOptions& options) {

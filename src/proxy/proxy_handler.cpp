@@ -18,6 +18,7 @@
 #include "proxy/headers.h"
 #include "proxy/tunnel.h"
 #include "proxy/watchdog.h"
+#include "server/with_ec.h"
 
 namespace ew::proxy {
 namespace {
@@ -27,10 +28,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
-
-auto with_ec(error_code& ec) {
-  return net::redirect_error(net::use_awaitable, ec);
-}
 
 enum class Outcome : std::uint8_t {
   kDone,               // a response went to the client (maybe cut short by the upstream)

@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "proxy/watchdog.h"
+#include "server/with_ec.h"
 
 namespace ew::proxy {
 namespace {
@@ -15,10 +16,6 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
-
-auto with_ec(error_code& ec) {
-  return net::redirect_error(net::use_awaitable, ec);
-}
 
 struct Shared {
   std::shared_ptr<Watchdog> watchdog;

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "server/server.h"
+#include "server/with_ec.h"
 
 namespace ew::detail {
 
@@ -24,9 +25,7 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-inline auto with_ec(error_code& ec) {
-  return net::redirect_error(net::use_awaitable, ec);
-}
+using ew::with_ec;
 
 // Process-wide state: options and router are read-only once serving; counters are atomics.
 struct Shared {

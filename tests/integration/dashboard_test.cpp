@@ -11,7 +11,7 @@
 namespace ew::test {
 namespace {
 
-const std::string kToken = "dashboard-test-token-0123456789";
+const std::string kDashboardToken = "dashboard-test-token-0123456789";
 
 class Dashboard : public ::testing::Test {
  protected:
@@ -19,7 +19,7 @@ class Dashboard : public ::testing::Test {
     dir_ = make_temp_dir();
     server_ = std::make_unique<ServerProcess>(
         std::vector<std::string>{},
-        std::map<std::string, std::string>{{"EDGEWATCH_ADMIN_TOKEN", kToken},
+        std::map<std::string, std::string>{{"EDGEWATCH_ADMIN_TOKEN", kDashboardToken},
                                            {"EDGEWATCH_STORAGE_PATH", dir_ + "/edgewatch.db"},
                                            {"EDGEWATCH_DASHBOARD_SAMPLE_INTERVAL", "500ms"}});
   }
@@ -49,7 +49,7 @@ TEST_F(Dashboard, LoginSetsAStrictHttpOnlySessionCookieThatOpensTheApi) {
   EXPECT_EQ(anonymous.status, 200);
   EXPECT_NE(anonymous.body.find("\"authenticated\":false"), std::string::npos) << anonymous.body;
 
-  HttpResponse r = login(kToken);
+  HttpResponse r = login(kDashboardToken);
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.count("set-cookie"), 1u);
   const std::string set = r.header("set-cookie");
@@ -74,7 +74,8 @@ TEST_F(Dashboard, LoginSetsAStrictHttpOnlySessionCookieThatOpensTheApi) {
       std::string::npos);
   // The bearer token keeps working on its own.
   EXPECT_EQ(
-      http(port(), "GET", "/_edgewatch/api/issues", {"Authorization: Bearer " + kToken}).status,
+      http(port(), "GET", "/_edgewatch/api/issues", {"Authorization: Bearer " + kDashboardToken})
+          .status,
       200);
 }
 
@@ -89,19 +90,20 @@ TEST_F(Dashboard, WrongTokensAndForgedCookiesAreRefused) {
   const std::string forged = "Cookie: edgewatch_session=" + std::string(64, 'a');
   EXPECT_EQ(http(port(), "GET", "/_edgewatch/api/issues", {forged}).status, 401);
   // A wrong bearer token is not rescued by a valid cookie, nor the reverse needed.
-  const std::string cookie = "Cookie: " + cookie_of(login(kToken));
+  const std::string cookie = "Cookie: " + cookie_of(login(kDashboardToken));
   EXPECT_EQ(
       http(port(), "GET", "/_edgewatch/api/issues", {cookie, "Authorization: Bearer nope"}).status,
       401);
   // The form encoding a plain HTML form would send works too.
-  HttpResponse form = http(port(), "POST", "/_edgewatch/login",
-                           {"Content-Type: application/x-www-form-urlencoded"}, "token=" + kToken);
+  HttpResponse form =
+      http(port(), "POST", "/_edgewatch/login", {"Content-Type: application/x-www-form-urlencoded"},
+           "token=" + kDashboardToken);
   EXPECT_EQ(form.status, 200);
   EXPECT_EQ(form.count("set-cookie"), 1u);
 }
 
 TEST_F(Dashboard, LogoutEndsTheSession) {
-  const std::string cookie = "Cookie: " + cookie_of(login(kToken));
+  const std::string cookie = "Cookie: " + cookie_of(login(kDashboardToken));
   ASSERT_EQ(http(port(), "GET", "/_edgewatch/api/issues", {cookie}).status, 200);
   HttpResponse out = http(port(), "POST", "/_edgewatch/logout", {cookie});
   EXPECT_EQ(out.status, 200);
@@ -113,7 +115,7 @@ TEST_F(Dashboard, LogoutEndsTheSession) {
 
 TEST_F(Dashboard, CookieWritesFromAnotherOriginAreRefused) {
   // The harness sends "Host: localhost".
-  const std::string cookie = "Cookie: " + cookie_of(login(kToken));
+  const std::string cookie = "Cookie: " + cookie_of(login(kDashboardToken));
   const std::string json = "Content-Type: application/json";
   const std::string body = R"({"status":"resolved"})";
   HttpResponse foreign = http(port(), "PATCH", "/_edgewatch/api/issues/1",
@@ -125,15 +127,16 @@ TEST_F(Dashboard, CookieWritesFromAnotherOriginAreRefused) {
   // Without an Origin header (not a browser's cross-origin request) the cookie suffices.
   EXPECT_EQ(http(port(), "PATCH", "/_edgewatch/api/issues/1", {cookie, json}, body).status, 404);
   // The bearer token is not subject to the Origin check.
-  EXPECT_EQ(http(port(), "PATCH", "/_edgewatch/api/issues/1",
-                 {"Authorization: Bearer " + kToken, "Origin: https://evil.example", json}, body)
-                .status,
-            404);
+  EXPECT_EQ(
+      http(port(), "PATCH", "/_edgewatch/api/issues/1",
+           {"Authorization: Bearer " + kDashboardToken, "Origin: https://evil.example", json}, body)
+          .status,
+      404);
 }
 
 TEST_F(Dashboard, RepeatedFailedLoginsAreThrottled) {
   for (int i = 0; i < 10; ++i) ASSERT_EQ(login("wrong").status, 401) << i;
-  HttpResponse r = login(kToken);
+  HttpResponse r = login(kDashboardToken);
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.header("retry-after"), "60");
 }

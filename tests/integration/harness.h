@@ -15,6 +15,9 @@ namespace ew::test {
 
 using namespace std::chrono_literals;
 
+// Milliseconds left until `deadline` (never negative), as poll(2) takes them.
+int remaining_ms(std::chrono::steady_clock::time_point deadline);
+
 struct CommandResult {
   int exit_code = -1;
   std::string out;

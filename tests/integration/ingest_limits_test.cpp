@@ -29,10 +29,6 @@ std::string gzip(const std::string& data) {
   return out;
 }
 
-json body_of(const HttpResponse& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 TEST(IngestLimits, KillNineMidBurstKeepsEveryAcknowledgedItem) {
   Monitor m("[ingest]\nrate_per_address = 0\nsession_items_per_minute = 0\n");
   std::mutex mutex;

@@ -17,10 +17,6 @@ using nlohmann::json;
 
 const std::string kSession = "session-1732550000000-k3j4h5g6f";
 
-json body_of(const HttpResponse& r) {
-  return json::parse(r.body, nullptr, false);
-}
-
 TEST(Ingest, SeedAnalyticsEventsAsTrackEventSendsThem) {
   Monitor m;
   // trackEvent({name:'health_check', properties:{...}}) from HealthCheckService, no user set.

@@ -18,6 +18,11 @@ namespace ew::test {
 inline constexpr const char* kToken = "test-admin-token-0123456789";
 inline constexpr const char* kSentryKey = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
+// The response body as JSON; a discarded value (is_discarded()) when it is not JSON.
+inline nlohmann::json body_of(const HttpResponse& r) {
+  return nlohmann::json::parse(r.body, nullptr, false);
+}
+
 // A running edgewatch with a fresh database in a temporary directory. `extra` is appended to the
 // configuration file (whole TOML sections).
 class Monitor {
