@@ -78,6 +78,12 @@ struct SentryPerformance {
 };
 bool parse_sentry_performance(std::string_view payload, const SentryLimits& limits,
                               SentryPerformance& out, std::string& error);
+// A span item: a standalone span (v1, with measurements), or the SDK's v2 container
+// {"version":2,"items":[...]} (content type application/vnd.sentry.items.span.v2+json) whose
+// spans carry web vitals as browser.web_vital.<name>.value attributes. One record per span with
+// web vitals; none is not an error.
+bool parse_sentry_spans(std::string_view payload, const SentryLimits& limits,
+                        std::vector<SentryPerformance>& out, std::string& error);
 
 // sentry_key from "Sentry sentry_key=abc, sentry_version=7" (X-Sentry-Auth or Authorization).
 std::string sentry_key_from_auth_header(std::string_view header);

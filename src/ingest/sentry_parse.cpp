@@ -318,15 +318,9 @@ bool parse_sentry_event(std::string_view payload, const SentryLimits& limits, Se
   return true;
 }
 
-bool parse_sentry_performance(std::string_view payload, const SentryLimits& limits,
-                              SentryPerformance& out, std::string& error) {
-  json::element e;
-  if (!json::parse(payload, item_limits(limits), e, error)) return false;
-  if (!e.is_object()) {
-    error = "a transaction must be a JSON object";
-    return false;
-  }
-  json::object t = e.get_object().value_unsafe();
+namespace {
+
+void read_performance(const json::object& t, SentryPerformance& out) {
   if (auto ts = json::get(t, "timestamp"); ts && !ts->is_null())
     out.timestamp = json::timestamp_of(*ts);
   out.release = text_of(t, "release");
@@ -334,7 +328,7 @@ bool parse_sentry_performance(std::string_view payload, const SentryLimits& limi
   out.transaction = text_of(t, "transaction", 1024);
   read_request(t, out.url, out.user_agent);
   json::object measurements;
-  if (json::get_object(t, "measurements", measurements) != Got::kOk) return true;
+  if (json::get_object(t, "measurements", measurements) != Got::kOk) return;
   for (auto field : measurements) {
     if (!field.value.is_object()) continue;
     json::object m = field.value.get_object().value_unsafe();
@@ -344,6 +338,106 @@ bool parse_sentry_performance(std::string_view payload, const SentryLimits& limi
     sm.unit = text_of(m, "unit", 32);
     out.measurements.push_back(std::move(sm));
   }
+}
+
+// Span v2 attributes are {"name": {"value": ..., "type": "string" | "double" | ...}}.
+std::string attribute_text(const json::object& attributes, std::string_view key,
+                           std::size_t max = 200) {
+  json::object a;
+  if (json::get_object(attributes, key, a) != Got::kOk) return {};
+  return text_of(a, "value", max);
+}
+
+// The web vitals of one v2 span: attributes browser.web_vital.<name>.value, in milliseconds
+// (CLS unitless). Other browser.web_vital.<name>.<detail> attributes are descriptions, not values.
+void read_span_v2(const json::object& span, SentryPerformance& out) {
+  constexpr std::string_view kPrefix = "browser.web_vital.";
+  constexpr std::string_view kSuffix = ".value";
+  json::object attributes;
+  if (json::get_object(span, "attributes", attributes) != Got::kOk) return;
+  for (auto field : attributes) {
+    std::string_view key = field.key;
+    if (!key.starts_with(kPrefix) || !key.ends_with(kSuffix) || !field.value.is_object()) continue;
+    std::string_view name =
+        key.substr(kPrefix.size(), key.size() - kPrefix.size() - kSuffix.size());
+    if (name.empty() || name.find('.') != std::string_view::npos) continue;
+    SentryMeasurement m;
+    if (json::get_number(field.value.get_object().value_unsafe(), "value", m.value) != Got::kOk) {
+      continue;
+    }
+    m.name = truncate_utf8(name, 64);
+    out.measurements.push_back(std::move(m));
+  }
+  if (out.measurements.empty()) return;
+  out.release = attribute_text(attributes, "sentry.release");
+  out.environment = attribute_text(attributes, "sentry.environment");
+  out.transaction = attribute_text(attributes, "sentry.segment.name", 1024);
+  out.url = attribute_text(attributes, "url.full", 2048);
+  out.user_agent = attribute_text(attributes, "user_agent.original", 1024);
+  if (auto ts = json::get(span, "end_timestamp"); ts && !ts->is_null()) {
+    out.timestamp = json::timestamp_of(*ts);
+  }
+}
+
+// {"version":2,"items":[span, ...]}: the records of the spans that carry web vitals. A child span
+// (the LCP span) has no URL of its own and takes its parent's (the page-load segment's).
+void read_span_container(const json::array& spans, std::vector<SentryPerformance>& out) {
+  std::vector<std::pair<std::string_view, std::string>> urls;  // span_id -> url.full
+  std::vector<std::string_view> parents;
+  for (json::element e : spans) {
+    if (!e.is_object()) continue;
+    json::object span = e.get_object().value_unsafe();
+    SentryPerformance p;
+    read_span_v2(span, p);
+    std::string_view id;
+    if (!p.url.empty() && json::get_string(span, "span_id", id) == Got::kOk) {
+      urls.emplace_back(id, p.url);
+    }
+    if (p.measurements.empty()) continue;
+    std::string_view parent;
+    json::get_string(span, "parent_span_id", parent);
+    parents.push_back(parent);
+    out.push_back(std::move(p));
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].url.empty() || parents[i].empty()) continue;
+    for (const auto& [id, url] : urls) {
+      if (id == parents[i]) out[i].url = url;
+    }
+  }
+}
+
+}  // namespace
+
+bool parse_sentry_performance(std::string_view payload, const SentryLimits& limits,
+                              SentryPerformance& out, std::string& error) {
+  json::element e;
+  if (!json::parse(payload, item_limits(limits), e, error)) return false;
+  if (!e.is_object()) {
+    error = "a transaction must be a JSON object";
+    return false;
+  }
+  read_performance(e.get_object().value_unsafe(), out);
+  return true;
+}
+
+bool parse_sentry_spans(std::string_view payload, const SentryLimits& limits,
+                        std::vector<SentryPerformance>& out, std::string& error) {
+  json::element e;
+  if (!json::parse(payload, item_limits(limits), e, error)) return false;
+  if (!e.is_object()) {
+    error = "a span item must be a JSON object";
+    return false;
+  }
+  json::object span = e.get_object().value_unsafe();
+  json::array items;
+  if (json::get_array(span, "items", items) == Got::kOk) {
+    read_span_container(items, out);
+    return true;
+  }
+  SentryPerformance p;
+  read_performance(span, p);
+  if (!p.measurements.empty()) out.push_back(std::move(p));
   return true;
 }
 

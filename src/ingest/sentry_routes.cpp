@@ -206,10 +206,16 @@ void handle(IngestService& svc, bool store_endpoint, Request& request, Responder
       event_id = record.event_id;
       batch.errors.push_back(std::move(record));
     } else {
-      // Transactions and standalone spans: only their web-vital measurements are kept; a span
-      // that cannot be read is counted, never an error.
-      SentryPerformance perf;
-      if (!parse_sentry_performance(item.payload, o.sentry, perf, message)) {
+      // Transactions and spans: only their web-vital measurements are kept; a span item that
+      // cannot be read is counted, never an error.
+      std::vector<SentryPerformance> records;
+      bool ok = false;
+      if (type == "transaction") {
+        ok = parse_sentry_performance(item.payload, o.sentry, records.emplace_back(), message);
+      } else {
+        ok = parse_sentry_spans(item.payload, o.sentry, records, message);
+      }
+      if (!ok) {
         if (type == "transaction") {
           ++stats.rejected_requests;
           responder.send(detail(400, "invalid transaction: " + message));
@@ -218,15 +224,17 @@ void handle(IngestService& svc, bool store_endpoint, Request& request, Responder
         ++rejected;
         continue;
       }
-      if (perf.release.empty()) perf.release = header.release;
-      if (perf.environment.empty()) perf.environment = header.environment;
-      if (perf.transaction.empty()) perf.transaction = header.transaction;
-      std::optional<TimeMs> ts = settle_timestamp(perf.timestamp, info.received, message);
-      if (!ts) {
-        ++rejected;
-        continue;
+      for (SentryPerformance& perf : records) {
+        if (perf.release.empty()) perf.release = header.release;
+        if (perf.environment.empty()) perf.environment = header.environment;
+        if (perf.transaction.empty()) perf.transaction = header.transaction;
+        std::optional<TimeMs> ts = settle_timestamp(perf.timestamp, info.received, message);
+        if (!ts) {
+          ++rejected;
+          continue;
+        }
+        sentry_vitals(perf, *ts, info, batch.vitals, rejected);
       }
-      sentry_vitals(perf, *ts, info, batch.vitals, rejected);
     }
   }
   stats.rejected_items += rejected;

@@ -299,10 +299,13 @@ describe('the official Sentry browser SDK against edgewatch', { timeout: 120_000
       assert.equal(new URL(s.url).searchParams.get('sentry_key'), PUBLIC_KEY);
       assert.equal(s.cors, '*');
     }
-    // Recorded, not asserted: the segment carries browser.web_vital.{fcp,ttfb}.value and a
-    // ui.webvital.lcp span browser.web_vital.lcp.value, which edgewatch does not read yet.
+    // The segment carries browser.web_vital.{fcp,ttfb}.value, a ui.webvital.lcp span
+    // browser.web_vital.lcp.value: each becomes a web-vital row for the page and release.
     const { body: vitals } = await queryApi(stack, 'vitals');
-    t.diagnostic(`web-vital rows from the SDK's spans: ${(vitals.items || []).length}`);
+    const metrics = new Set((vitals.items || []).map((row) => row.metric));
+    for (const metric of ['FCP', 'LCP', 'TTFB']) {
+      assert.ok(metrics.has(metric), `${metric} from the SDK's spans: ${JSON.stringify(vitals)}`);
+    }
     await page.close();
   });
 

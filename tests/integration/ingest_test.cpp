@@ -338,6 +338,30 @@ TEST(Ingest, SentryFixturesInTheSdksLayout) {
   EXPECT_EQ(stats["sentry_items"]["span"], 1);
 }
 
+// Captured from @sentry/browser 11 in Chromium (trimmed to four of its spans): the page load sent
+// as one v2 span container, web vitals as span attributes, the LCP on a child span whose URL is
+// its parent's.
+TEST(Ingest, SentrySpanV2ContainerFeedsWebVitals) {
+  Monitor m;
+  HttpResponse r = m.post(sentry_path(), fixture("span-v2-pageload.envelope", {}),
+                          {"Content-Type: text/plain;charset=UTF-8"});
+  ASSERT_EQ(r.status, 200) << r.body;
+
+  json vitals = m.api_json("/_edgewatch/api/vitals?release=shop@2.4.0");
+  std::map<std::string, json> by_metric;
+  for (const json& row : vitals["items"]) by_metric[row["metric"]] = row;
+  ASSERT_EQ(by_metric.size(), 3u) << vitals.dump();  // LCP, FCP, TTFB (first paint is no vital)
+  EXPECT_EQ(by_metric["LCP"]["p75"], 772);
+  EXPECT_EQ(by_metric["LCP"]["page"], "/cart");
+  EXPECT_EQ(by_metric["LCP"]["device"], "desktop");
+  EXPECT_EQ(by_metric["FCP"]["p75"], 772);
+  EXPECT_EQ(by_metric["FCP"]["page"], "/cart");
+  EXPECT_NEAR(by_metric["TTFB"]["p75"].get<double>(), 75.6, 0.01);
+  EXPECT_EQ(by_metric["TTFB"]["count"], 1);
+  json stats = m.api_json("/_edgewatch/api/ingest/stats");
+  EXPECT_EQ(stats["sentry_items"]["span"], 1);
+}
+
 TEST(Ingest, SentryTransactionsFeedWebVitals) {
   Monitor m;
   const double now =

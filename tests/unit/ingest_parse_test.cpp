@@ -254,6 +254,54 @@ TEST(IngestParse, EnvelopeHeaderAndSentryEvent) {
   EXPECT_EQ(perf.measurements.size(), 3u);
 }
 
+TEST(IngestParse, SentrySpanItemsV1AndV2) {
+  SentryLimits limits;
+  std::string error;
+  std::vector<SentryPerformance> out;
+  // v1: a standalone span with measurements.
+  ASSERT_TRUE(parse_sentry_spans(
+      R"({"op":"ui.interaction.click","measurements":{"inp":{"value":232,"unit":"millisecond"}}})",
+      limits, out, error));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].measurements[0].name, "inp");
+
+  // v2: only spans with browser.web_vital.<name>.value attributes give records; details such as
+  // .element or .render_time, non-numeric values and nested names are not values; the child
+  // takes its parent's URL.
+  out.clear();
+  ASSERT_TRUE(parse_sentry_spans(R"({"version":2,"items":[
+    {"span_id":"a1","is_segment":true,"end_timestamp":1714564800.5,"attributes":{
+      "url.full":{"value":"https://shop.example/cart/7","type":"string"},
+      "sentry.release":{"value":"shop@1","type":"string"},
+      "browser.web_vital.fcp.value":{"value":900,"type":"integer"},
+      "browser.web_vital.ttfb.request_time":{"value":50,"type":"double"}}},
+    {"span_id":"b2","parent_span_id":"a1","attributes":{
+      "browser.web_vital.lcp.value":{"value":1200.5,"type":"double"},
+      "browser.web_vital.lcp.element":{"value":"body > h1","type":"string"},
+      "browser.web_vital.cls.value":{"value":"high","type":"string"},
+      "browser.web_vital.a.b.value":{"value":1,"type":"integer"}}},
+    {"span_id":"c3","attributes":{"sentry.op":{"value":"resource.script","type":"string"}}},
+    {"span_id":"d4","attributes":"not an object"},
+    "not a span"]})",
+                                 limits, out, error))
+      << error;
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].url, "https://shop.example/cart/7");
+  EXPECT_EQ(out[0].release, "shop@1");
+  ASSERT_EQ(out[0].measurements.size(), 1u);
+  EXPECT_EQ(out[0].measurements[0].name, "fcp");
+  ASSERT_TRUE(out[0].timestamp.has_value());
+  EXPECT_EQ(out[1].url, "https://shop.example/cart/7");
+  ASSERT_EQ(out[1].measurements.size(), 1u);
+  EXPECT_EQ(out[1].measurements[0].name, "lcp");
+  EXPECT_DOUBLE_EQ(out[1].measurements[0].value, 1200.5);
+
+  out.clear();
+  EXPECT_FALSE(parse_sentry_spans("[1,2]", limits, out, error));
+  EXPECT_FALSE(parse_sentry_spans("{\"version\":2,\"items\":[", limits, out, error));
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(IngestParse, SentryAuthParameters) {
   EXPECT_EQ(sentry_key_from_query("sentry_version=7&sentry_key=abc&sentry_client=x%2F1"), "abc");
   EXPECT_EQ(sentry_key_from_query("glitchtip_key=def"), "def");
