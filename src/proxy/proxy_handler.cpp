@@ -260,6 +260,7 @@ net::awaitable<Attempt> Exchange::run() {
     ctx_.status = 101;
     ctx_.keep_alive = false;
     if (ec) co_return result_;
+    parser.release();  // the upstream's 101 header fields are not needed while tunnelling
     upstream_.stats.open_websockets.fetch_add(1, std::memory_order_relaxed);
     TunnelStats bytes = co_await tunnel(ctx_.socket, ctx_.buffer, socket_, upstream_buffer_,
                                         config_.websocket_idle_timeout);
