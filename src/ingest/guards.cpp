@@ -36,6 +36,13 @@ bool TokenBuckets::take(std::string_view key, double cost, double now_s, int& re
   return false;
 }
 
+void TokenBuckets::refund(std::string_view key, double cost) {
+  if (rate_ <= 0) return;
+  std::lock_guard lock(mutex_);
+  auto it = buckets_.find(std::string(key));
+  if (it != buckets_.end()) it->second.tokens = std::min(burst_, it->second.tokens + cost);
+}
+
 SessionWindow::SessionWindow(std::size_t per_minute, std::size_t max_sessions)
     : per_minute_(per_minute), max_sessions_(max_sessions) {}
 

@@ -20,6 +20,8 @@ class TokenBuckets {
   // Takes `cost` tokens for `key`. False when there are not enough; retry_after_s is then the
   // whole seconds until there will be.
   bool take(std::string_view key, double cost, double now_s, int& retry_after_s);
+  // Gives back tokens taken for a request that turned out to cost nothing (never above burst).
+  void refund(std::string_view key, double cost);
   bool enabled() const { return rate_ > 0; }
 
  private:

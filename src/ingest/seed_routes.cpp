@@ -212,6 +212,13 @@ void handle(IngestService& svc, Kind kind, Request& request, Responder& responde
             [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
   stats.rejected_items += tally.rejected.size();
   stats.dropped_self_timings += tally.self_timings;
+  // A request of nothing but the seed client's timings of its own reports (its feedback loop)
+  // is dropped unstored: it must not use up the address's budget, or the loop would get the
+  // tab's real reports refused with 429 within seconds.
+  if (parsed.status == 200 && tally.self_timings > 0 && batch.size() == 0 &&
+      tally.rejected.empty() && tally.session_cap == 0) {
+    svc.address_limit().refund(request.client_address, 1);
+  }
   stats.dropped_session_cap += tally.session_cap;
 
   if (batch.size() == 0) {

@@ -235,6 +235,27 @@ TEST(IngestLimits, RatePerClientAddress) {
   EXPECT_LE(retry, 10);
 }
 
+// The seed client's feedback loop (its resource timings of its own POSTs, found by running it in
+// Chromium) must not spend the tab's request budget: its real reports still get through.
+TEST(IngestLimits, DroppedSelfTimingsDoNotSpendTheAddressBudget) {
+  Monitor m("[ingest]\nrate_per_address = 0.1\nburst_per_address = 3\n");
+  const std::string own =
+      "http://127.0.0.1:" + std::to_string(m.port()) + "/api/monitoring/metrics";
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse r =
+        m.post("/api/monitoring/metrics",
+               seed_metric_body("performance.resource." + own, 3.2,
+                                "\"entryType\":\"resource\",\"name\":" + js(own), "session-1-abc"));
+    ASSERT_EQ(r.status, 200) << i << ": " << r.body;
+    EXPECT_EQ(body_of(r)["dropped"]["self_timings"], 1);
+  }
+  for (const char* name : {"a", "b", "c"}) {
+    EXPECT_EQ(m.post("/api/analytics/events", std::string("{\"name\":\"") + name + "\"}").status,
+              200);
+  }
+  EXPECT_EQ(m.post("/api/analytics/events", "{\"name\":\"d\"}").status, 429);  // real ones count
+}
+
 TEST(IngestLimits, AFullQueueAnswers503WithRetryAfter) {
   Monitor m("[ingest]\nrate_per_address = 0\nsession_items_per_minute = 0\n",
             "queue_records = 100\ngroup_records = 1\n");

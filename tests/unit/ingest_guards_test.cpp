@@ -22,6 +22,22 @@ TEST(IngestGuards, TokenBucketsRefillAtTheirRate) {
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(off.take("x", 1, 0, retry));
 }
 
+TEST(IngestGuards, TokenBucketsRefundNeverExceedsTheBurst) {
+  TokenBuckets buckets(1, 2);
+  int retry = 0;
+  EXPECT_TRUE(buckets.take("a", 1, 0, retry));
+  EXPECT_TRUE(buckets.take("a", 1, 0, retry));
+  EXPECT_FALSE(buckets.take("a", 1, 0, retry));
+  buckets.refund("a", 1);
+  EXPECT_TRUE(buckets.take("a", 1, 0, retry));
+  buckets.refund("a", 5);  // capped at the burst of 2
+  EXPECT_TRUE(buckets.take("a", 1, 0, retry));
+  EXPECT_TRUE(buckets.take("a", 1, 0, retry));
+  EXPECT_FALSE(buckets.take("a", 1, 0, retry));
+  buckets.refund("unknown", 1);  // no bucket, nothing to give back
+  EXPECT_TRUE(buckets.take("unknown", 2, 0, retry));
+}
+
 TEST(IngestGuards, TokenBucketsStayBounded) {
   TokenBuckets buckets(1, 1, /*max_keys=*/10);
   int retry = 0;
