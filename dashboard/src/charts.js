@@ -86,10 +86,22 @@ function markersPlugin(state) {
 
 const axisFont = '11px system-ui, -apple-system, Segoe UI, sans-serif';
 
+// One line of uPlot's legend as styled here (.chart .u-legend).
+const LEGEND_HEIGHT = 28;
+const X_AXIS_HEIGHT = 50; // uPlot's default axis size
+const PADDING_TOP = 14; // also .chart-skel's top
+
 // opts: { height, series: [{label, color, fill, width, bars, scale}], y: {format, min, max},
-//         y2: {format}, budgets: [{value, label, color}] }
+//         y2: {format}, budgets: [{value, label, color}], legend, empty }
+// The chart has its final size from the start (the plot's height and one line of legend) and a
+// placeholder until its first data, so that drawing it moves nothing around it.
 export function timeChart(opts) {
+  const height = opts.height || 200;
   const el = h('div', { class: 'chart' });
+  const placeholder = h('div', { class: 'chart-skel loading', 'aria-hidden': 'true' });
+  el.style.minHeight = `${height + (opts.legend === false ? 0 : LEGEND_HEIGHT)}px`;
+  placeholder.style.height = `${height - PADDING_TOP - X_AXIS_HEIGHT}px`; // the plot area
+  el.append(placeholder);
   const noData = h('div', { class: 'nodata', text: opts.empty || 'No data in this range yet' });
   const state = { deployments: [], budgets: opts.budgets || [] };
   let plot = null;
@@ -115,6 +127,7 @@ export function timeChart(opts) {
   ];
 
   function build(width) {
+    placeholder.remove();
     const axes = [
       { stroke: colors.axis, font: axisFont, grid: { stroke: colors.grid, width: 1 }, ticks: { show: false } },
       {
@@ -135,14 +148,14 @@ export function timeChart(opts) {
     return new uPlot(
       {
         width,
-        height: opts.height || 200,
+        height,
         series,
         axes,
         scales,
         cursor: { points: { size: 6 }, drag: { x: false, y: false } },
         legend: { show: opts.legend !== false, live: true },
         plugins: [markersPlugin(state)],
-        padding: [14, 8, 0, 0],
+        padding: [PADDING_TOP, 8, 0, 0],
       },
       lastData,
       el,
@@ -166,7 +179,7 @@ export function timeChart(opts) {
       if (!lastData) return;
       plot = build(width);
     } else if (Math.abs(plot.width - width) > 1) {
-      plot.setSize({ width, height: opts.height || 200 });
+      plot.setSize({ width, height });
     }
   });
   resize.observe(el);

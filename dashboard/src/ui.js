@@ -118,6 +118,12 @@ export function card(title, opts, ...body) {
   );
 }
 
+// A placeholder for text that has not arrived yet: a grey bar as wide and as tall as `text` would
+// be, so that the real text takes its place without moving anything.
+export function sk(text, tag = 'span') {
+  return h(tag, { class: 'sk loading', text, 'aria-hidden': 'true' });
+}
+
 export function empty(title, text) {
   return h('div', { class: 'empty' }, h('strong', { text: title }), text ? h('span', { text }) : null);
 }

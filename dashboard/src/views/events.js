@@ -1,16 +1,37 @@
 // Analytics events: counts and unique sessions per name, and the busiest names over time.
 import { api, deployments } from '../api.js';
 import { palette, timeChart } from '../charts.js';
-import { card, clear, empty, h, num } from '../ui.js';
+import { card, clear, empty, h, num, sk } from '../ui.js';
 import { align, bucketGrid } from './common.js';
 
 const TOP = 5;
 
+function eventsChart(names) {
+  return timeChart({
+    series: (names.length ? names : ['events']).map((name, i) => ({ label: name, color: palette[i % palette.length], points: true })),
+    y: { format: (v) => num(Math.round(v)), integer: true },
+    empty: 'No events in this range',
+  });
+}
+
+function tableHead() {
+  return h('thead', null, h('tr', null, h('th', { text: 'Event' }), h('th', { text: '' }), h('th', { class: 'num', text: 'Count' }), h('th', { class: 'num', text: 'Unique sessions' })));
+}
+
 export function eventsView() {
-  const tableBox = h('div');
-  const chartBox = h('div');
-  let chart = null;
-  let chartNames = '';
+  // Until the first answer: a chart with no series yet (a placeholder of its size), table rows.
+  let chart = eventsChart([]);
+  let chartNames = null;
+  const chartBox = h('div', null, chart.el);
+  const tableBox = h(
+    'div',
+    null,
+    h('table', null, tableHead(), h('tbody', null, [90, 60, 30].map((width) => {
+      const bar = h('div', { class: 'events-bar sk loading' });
+      bar.style.width = `${width}%`;
+      return h('tr', null, h('td', null, sk('page_view')), h('td', { class: 'bar-cell' }, bar), h('td', { class: 'num' }, sk('000')), h('td', { class: 'num' }, sk('00')));
+    }))),
+  );
   const el = h('div', { class: 'stack' }, card('Events over time', { hint: `the ${TOP} most frequent` }, chartBox), card('All events', { flush: true }, tableBox));
   return {
     el,
@@ -22,13 +43,9 @@ export function eventsView() {
       const rows = (totals.items || []).slice().sort((a, b) => b.count - a.count);
       const top = rows.slice(0, TOP).map((r) => r.name);
       const names = top.join('\u0000');
-      if (!chart || names !== chartNames) {
-        if (chart) chart.destroy();
-        chart = timeChart({
-          series: (top.length ? top : ['events']).map((name, i) => ({ label: name, color: palette[i % palette.length], points: true })),
-          y: { format: (v) => num(Math.round(v)), integer: true },
-          empty: 'No events in this range',
-        });
+      if (names !== chartNames) {
+        chart.destroy();
+        chart = eventsChart(top);
         chartNames = names;
         clear(chartBox, chart.el);
       }
@@ -44,7 +61,7 @@ export function eventsView() {
           : h(
               'table',
               null,
-              h('thead', null, h('tr', null, h('th', { text: 'Event' }), h('th', { text: '' }), h('th', { class: 'num', text: 'Count' }), h('th', { class: 'num', text: 'Unique sessions' }))),
+              tableHead(),
               h(
                 'tbody',
                 null,
@@ -58,7 +75,7 @@ export function eventsView() {
       );
     },
     destroy() {
-      if (chart) chart.destroy();
+      chart.destroy();
     },
   };
 }

@@ -2,7 +2,7 @@
 // (stack trace, breadcrumbs, tags, recent events) with resolve and ignore.
 import { api, deployments, patchIssue } from '../api.js';
 import { colors, timeChart } from '../charts.js';
-import { ago, card, clear, dateTime, empty, h, num, sparkline } from '../ui.js';
+import { ago, card, clear, dateTime, empty, h, num, sk, sparkline } from '../ui.js';
 import { align, bucketGrid } from './common.js';
 
 const SPARK_LIMIT = 30;
@@ -29,10 +29,28 @@ function statusPill(issue) {
   return [h('span', { class: `pill ${issue.status}`, text: issue.status }), issue.regressed ? h('span', { class: 'pill regressed', text: 'regressed' }) : null];
 }
 
+const pillSkeleton = () => h('span', { class: 'pill sk loading', text: 'unresolved' });
+
+// Rows of the list until its answer: the boxes of an issue's row, greyed.
+function rowSkeletons(n) {
+  return Array.from({ length: n }, () =>
+    h(
+      'tr',
+      { 'aria-hidden': 'true' },
+      h('td', null, h('div', { class: 'issue-title' }, sk("TypeError: Cannot read properties of undefined (reading 'map')")), h('div', { class: 'issue-sub' }, pillSkeleton(), sk('ProductList'))),
+      h('td', null, h('div', { class: 'spark sk loading' })),
+      h('td', { class: 'num' }, sk('00')),
+      h('td', { class: 'num' }, sk('00')),
+      h('td', null, sk('just now')),
+      h('td', null, sk('1.0.0')),
+    ),
+  );
+}
+
 export function issuesView({ setCount }) {
   let status = 'unresolved';
   let sort = 'last_seen';
-  const tbody = h('tbody');
+  const tbody = h('tbody', null, rowSkeletons(3));
   const countLabel = h('span', { class: 'muted' });
   const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' });
   const buttons = {};
@@ -44,7 +62,7 @@ export function issuesView({ setCount }) {
       onclick: () => {
         status = s;
         for (const [k, b] of Object.entries(buttons)) b.classList.toggle('on', k === s);
-        clear(tbody);
+        clear(tbody, rowSkeletons(3));
         view.refresh().catch(() => {});
       },
     });
@@ -182,14 +200,29 @@ function tags(event) {
   return pairs.length ? h('div', { class: 'tags' }, pairs.map(([k, v]) => kv(k, v))) : empty('No tags');
 }
 
+const FACTS = ['Events', 'Users', 'Sessions', 'First seen', 'Last seen', 'Releases', 'Environments', 'Regressions'];
+const fact = (label, value, title) => h('div', { title: title || '' }, h('span', { text: label }), h('b', null, value));
+const times = (n, make) => Array.from({ length: n }, make);
+
 export function issueView(id) {
-  const head = h('div', { class: 'detail-head' });
-  const facts = h('div', { class: 'facts' });
+  // Until the first answer, every part holds placeholders of the size of what comes.
+  const head = h(
+    'div',
+    { class: 'detail-head' },
+    h('div', { class: 'grow' }, h('h1', null, sk('TypeError: Cannot read properties of undefined')), h('div', { class: 'issue-sub' }, pillSkeleton(), sk('ProductList'))),
+    h('div', { class: 'actions' }, h('span', { class: 'btn sk loading', text: 'Resolve' }), h('span', { class: 'btn sk loading', text: 'Ignore' })),
+  );
+  const facts = h('div', { class: 'facts' }, FACTS.map((label) => fact(label, sk('1.0.0'))));
   const chart = timeChart({ series: [{ label: 'events', color: colors.poor, bars: true }], y: { format: (v) => num(Math.round(v)), integer: true }, height: 170, legend: false });
-  const stack = h('div');
-  const crumbs = h('div');
-  const tagBox = h('div');
-  const events = h('tbody');
+  const stack = h(
+    'div',
+    null,
+    h('div', { class: 'exception-line' }, sk('TypeError: Cannot read properties of undefined')),
+    h('div', { class: 'frames-skel' }, times(4, () => h('div', { class: 'frame' }, sk('renderWithHooks'), sk('assets/vendor.js:1:52310')))),
+  );
+  const crumbs = h('div', null, h('div', { class: 'crumbs' }, times(4, () => h('div', { class: 'crumb' }, sk('12:00:00'), sk('navigation'), sk('GET /api/products 200')))));
+  const tagBox = h('div', null, h('div', { class: 'tags' }, times(8, () => h('span', { class: 'kv sk loading', text: 'browser Chrome 126' }))));
+  const events = h('tbody', null, times(3, () => h('tr', null, ['just now', '1.4.0', 'Chrome · Linux', '/products', 'user-20'].map((text) => h('td', null, sk(text))))));
   const back = h('a', { href: '#/issues', class: 'muted', text: '← All issues' });
   const el = h(
     'div',
@@ -229,7 +262,7 @@ export function issueView(id) {
         });
       clear(
         head,
-        h('div', { class: 'grow' }, h('h1', { text: issue.title || '(no message)' }), h('div', { class: 'issue-sub' }, statusPill(issue), h('span', { class: 'mono', text: issue.culprit || '' }))),
+        h('div', { class: 'grow' }, h('h1', { text: issue.title || '(no message)', title: issue.title || '' }), h('div', { class: 'issue-sub' }, statusPill(issue), h('span', { class: 'mono', text: issue.culprit || '' }))),
         h(
           'div',
           { class: 'actions' },
@@ -238,7 +271,6 @@ export function issueView(id) {
           issue.status !== 'unresolved' ? act('unresolved', 'Reopen') : null,
         ),
       );
-      const fact = (label, value, title) => h('div', { title: title || '' }, h('span', { text: label }), h('b', { text: value }));
       clear(
         facts,
         fact('Events', num(issue.count)),

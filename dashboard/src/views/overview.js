@@ -2,7 +2,7 @@
 // open streams and WebSockets, time to first token, and recent deployments.
 import { api, deployments } from '../api.js';
 import { colors, timeChart } from '../charts.js';
-import { ago, card, clear, dateTime, empty, h, ms, num, pct } from '../ui.js';
+import { ago, card, clear, dateTime, empty, h, ms, num, pct, sk } from '../ui.js';
 import { align, bucketGrid, STATUS_RANK } from './common.js';
 
 const SLOTS = 60;
@@ -42,8 +42,53 @@ function uptimeBar(slots) {
   return bar;
 }
 
-function kpi(label, value, unit, sub) {
-  return h('div', { class: 'card kpi' }, h('div', { class: 'label', text: label }), h('div', { class: 'value' }, value, unit ? h('small', { text: unit }) : null), h('div', { class: 'sub', text: sub || '' }));
+const fmtUptime = (v) => (v === null || v === undefined ? '—' : `${v >= 99.995 ? '100' : v.toFixed(2)}%`);
+
+// One service's row: name and status, uptime bar, uptime over 24 h, 7 d and 30 d.
+function serviceRow(s, slots) {
+  const [kind, detail] = splitService(s.service);
+  const u = s.uptime || {};
+  return h(
+    'div',
+    { class: 'svc service' },
+    h('div', { class: 'name' }, h('strong', null, LABELS[kind] || kind, ' ', h('span', { class: `pill ${s.status}`, text: s.status })), h('span', { text: detail || `since ${ago(s.since)}`, title: s.service })),
+    h('div', null, uptimeBar(slots)),
+    h('div', { class: 'uptime-nums' }, ['24h', '7d', '30d'].map((k) => h('span', null, h('b', { text: fmtUptime(u[k]) })))),
+  );
+}
+
+// The same row before the first answer: the same boxes, greyed.
+function serviceSkeleton() {
+  const bar = h('div', { class: 'uptime-bar loading', 'aria-hidden': 'true' });
+  for (let i = 0; i < SLOTS; i++) bar.append(h('i'));
+  return h(
+    'div',
+    { class: 'svc' },
+    h('div', { class: 'name' }, h('strong', null, sk('Storage'), ' ', h('span', { class: 'pill sk loading', text: 'healthy' })), sk('since just now')),
+    h('div', null, bar),
+    h('div', { class: 'uptime-nums' }, ['24h', '7d', '30d'].map(() => h('span', null, h('b', null, sk('100%'))))),
+  );
+}
+
+// How many services the last answer had (a stack with an upstream has five), to draw as many
+// placeholders next time.
+const SERVICES_KEY = 'ew.services';
+function expectedServices() {
+  const n = Number(localStorage.getItem(SERVICES_KEY));
+  return n >= 1 && n <= 50 ? n : 5;
+}
+
+// A key number; its label is there from the start, its value and note once they are known.
+function kpiTile(label, sub) {
+  const value = h('div', { class: 'value' }, sk('0.00'));
+  const note = h('div', { class: 'sub' }, sk(sub));
+  return {
+    el: h('div', { class: 'card kpi' }, h('div', { class: 'label', text: label }), value, note),
+    set(v, unit, text) {
+      clear(value, v, unit ? h('small', { text: unit }) : null);
+      note.textContent = text || '';
+    },
+  };
 }
 
 function splitMs(v) {
@@ -64,9 +109,17 @@ async function findTtftMetric(since) {
 }
 
 export function overviewView() {
-  const healthBody = h('div', { class: 'services' });
-  const overall = h('span');
-  const kpis = h('div', { class: 'grid kpis' });
+  const healthBody = h('div', { class: 'services' }, Array.from({ length: expectedServices() }, serviceSkeleton));
+  const overall = h('span', null, h('span', { class: 'pill sk loading', text: 'healthy' }));
+  const kpi = {
+    rps: kpiTile('Requests', 'last 30 s'),
+    p95: kpiTile('Latency p95', 'last 30 s'),
+    errors: kpiTile('Errors', '5xx, last 30 s'),
+    streams: kpiTile('Open streams', '0 WebSockets'),
+    ttft: kpiTile('First token', 'average, 1h'),
+    issues: kpiTile('Open issues', '0 items ingested'),
+  };
+  const kpis = h('div', { class: 'grid kpis' }, Object.values(kpi).map((k) => k.el));
   const charts = {
     rate: timeChart({ series: [{ label: 'requests/s', color: colors.accent }], y: { format: (v) => num(v) } }),
     latency: timeChart({
@@ -109,7 +162,7 @@ export function overviewView() {
       empty: 'No upstream responses yet',
     }),
   };
-  const deployList = h('div', { class: 'deploys' });
+  const deployList = h('div', { class: 'deploys' }, [0, 1].map(() => h('div', { class: 'deploy', 'aria-hidden': 'true' }, h('i', { class: 'sk loading' }), h('div', null, sk('1.0.0'), ' ', sk('production')), sk('just now · 25 Nov, 12:00:00'))));
   const ttftHint = h('span');
   const trafficHint = 'in memory, up to the last hour';
 
@@ -160,20 +213,9 @@ export function overviewView() {
         services
           .filter((s) => s.service !== 'overall')
           .concat(overallService ? [overallService] : [])
-          .map((s) => {
-            const [kind, detail] = splitService(s.service);
-            const slots = uptimeSlots(transitions.filter((t) => t.service === s.service), from, now);
-            const u = s.uptime || {};
-            const fmt = (v) => (v === null || v === undefined ? '—' : `${v >= 99.995 ? '100' : v.toFixed(2)}%`);
-            return h(
-              'div',
-              { class: 'service' },
-              h('div', { class: 'name' }, h('strong', null, LABELS[kind] || kind, ' ', h('span', { class: `pill ${s.status}`, text: s.status })), h('span', { text: detail || `since ${ago(s.since)}`, title: s.service })),
-              h('div', null, uptimeBar(slots)),
-              h('div', { class: 'uptime-nums' }, h('span', null, h('b', { text: fmt(u['24h']) })), h('span', null, h('b', { text: fmt(u['7d']) })), h('span', null, h('b', { text: fmt(u['30d']) }))),
-            );
-          }),
+          .map((s) => serviceRow(s, uptimeSlots(transitions.filter((t) => t.service === s.service), from, now))),
       );
+      if (services.length) localStorage.setItem(SERVICES_KEY, String(services.length));
 
       // Traffic.
       const t = (traffic.t || []).map((v) => v / 1000);
@@ -208,15 +250,12 @@ export function overviewView() {
       };
       const p95 = splitMs(recent('p95_ms'));
       const ttftParts = splitMs(ttftAvg);
-      clear(
-        kpis,
-        kpi('Requests', num(recent('rps') ?? 0), '/s', 'last 30 s'),
-        kpi('Latency p95', p95[0], p95[1], 'last 30 s'),
-        kpi('Errors', pct(recent('error_rate') ?? 0), '', '5xx, last 30 s'),
-        kpi('Open streams', num(lastOf('open_streams') ?? 0), '', `${num(lastOf('open_websockets') ?? 0)} WebSockets`),
-        kpi('First token', ttftParts[0], ttftParts[1], `average, ${ctx.range}`),
-        kpi('Open issues', num(stats && stats.store ? stats.store.open_issues : null), '', stats ? `${num(stats.accepted)} items ingested` : ''),
-      );
+      kpi.rps.set(num(recent('rps') ?? 0), '/s', 'last 30 s');
+      kpi.p95.set(p95[0], p95[1], 'last 30 s');
+      kpi.errors.set(pct(recent('error_rate') ?? 0), '', '5xx, last 30 s');
+      kpi.streams.set(num(lastOf('open_streams') ?? 0), '', `${num(lastOf('open_websockets') ?? 0)} WebSockets`);
+      kpi.ttft.set(ttftParts[0], ttftParts[1], `average, ${ctx.range}`);
+      kpi.issues.set(num(stats && stats.store ? stats.store.open_issues : null), '', stats ? `${num(stats.accepted)} items ingested` : '');
 
       // Deployments.
       const recentDeploys = deploys.slice(-8).reverse();

@@ -2,7 +2,7 @@
 // (LCP 2.5 s, FCP 2 s, CLS 0.1), their trend, and the same per page and per release.
 import { api, deployments } from '../api.js';
 import { colors, timeChart } from '../charts.js';
-import { card, clear, empty, h, ms, num, pct, shares } from '../ui.js';
+import { card, clear, empty, h, ms, num, pct, shares, sk } from '../ui.js';
 import { align, bucketGrid } from './common.js';
 
 // Official thresholds (good up to the first, poor from the second) and the seed's budgets.
@@ -26,26 +26,40 @@ function rating(v, def) {
   return 'poor';
 }
 
-function vitalCard(def, row) {
+// One metric's card; loading: before the first answer, the same card with placeholders.
+function vitalCard(def, row, loading) {
   const p75 = row ? row.p75 : null;
   const r = rating(p75, def);
   const over = def.budget !== undefined && p75 !== null && p75 > def.budget;
+  // One line whatever the value, so that the cards keep their height.
+  const budget = def.budget !== undefined ? `p75 · ${over ? 'over budget' : 'budget'} ${fmt(def.budget, def.unitless)}` : `p75 · good ≤ ${fmt(def.good, def.unitless)}`;
+  const share = (v) => (loading ? sk('00%', 'b') : h('b', { text: row ? pct(v, 0) : '—' }));
   return h(
     'section',
     { class: 'card vital' },
     h('div', { class: 'head' }, h('strong', { text: def.metric }), h('span', { text: def.name })),
-    h('div', { class: `value ${r}`, text: fmt(p75, def.unitless) }),
-    h('div', { class: `budget${over ? ' over' : ''}` }, def.budget !== undefined ? `p75 · budget ${fmt(def.budget, def.unitless)}${over ? ' · over budget' : ''}` : `p75 · good ≤ ${fmt(def.good, def.unitless)}`),
+    loading ? h('div', { class: 'value' }, sk(def.unitless ? '0.00' : '0.00 s')) : h('div', { class: `value ${r}`, text: fmt(p75, def.unitless) }),
+    h('div', { class: `budget${over ? ' over' : ''}`, title: budget, text: budget }),
     shares(row ? row.good : 0, row ? row.needs_improvement : 0, row ? row.poor : 0),
     h(
       'div',
       { class: 'share-legend' },
-      h('span', { class: 'g' }, h('b', { text: row ? pct(row.good, 0) : '—' }), ' good'),
-      h('span', { class: 'n' }, h('b', { text: row ? pct(row.needs_improvement, 0) : '—' }), ' needs impr.'),
-      h('span', { class: 'p' }, h('b', { text: row ? pct(row.poor, 0) : '—' }), ' poor'),
+      h('span', { class: 'g' }, share(row && row.good), ' good'),
+      h('span', { class: 'n' }, share(row && row.needs_improvement), ' needs impr.'),
+      h('span', { class: 'p' }, share(row && row.poor), ' poor'),
     ),
-    h('div', { class: 'sub muted', text: row ? `${num(row.count)} samples` : 'no samples' }),
+    h('div', { class: 'sub muted' }, loading ? sk('000 samples') : row ? `${num(row.count)} samples` : 'no samples'),
   );
+}
+
+function breakdownHead(label) {
+  return h('thead', null, h('tr', null, h('th', { text: label }), VITALS.map((d) => h('th', { class: 'num', text: d.metric })), h('th', { class: 'num', text: 'Samples' })));
+}
+
+// The breakdown's table until its first answer, with placeholder rows.
+function breakdownSkeleton(label, rows) {
+  const cell = () => h('td', { class: 'num' }, h('div', { class: 'cell-vital' }, sk('0.00 s'), shares(0, 0, 0, true)));
+  return h('table', null, breakdownHead(label), h('tbody', null, Array.from({ length: rows }, () => h('tr', null, h('td', null, sk('/products/42')), VITALS.map(cell), h('td', { class: 'num' }, sk('000'))))));
 }
 
 function breakdown(rows, key, label) {
@@ -61,7 +75,7 @@ function breakdown(rows, key, label) {
   return h(
     'table',
     null,
-    h('thead', null, h('tr', null, h('th', { text: label }), VITALS.map((d) => h('th', { class: 'num', text: d.metric })), h('th', { class: 'num', text: 'Samples' }))),
+    breakdownHead(label),
     h(
       'tbody',
       null,
@@ -83,7 +97,7 @@ function breakdown(rows, key, label) {
 }
 
 export function vitalsView() {
-  const cards = h('div', { class: 'grid five' });
+  const cards = h('div', { class: 'grid five' }, VITALS.map((def) => vitalCard(def, null, true)));
   const trendCharts = VITALS.map((def) =>
     timeChart({
       series: [{ label: `${def.metric} p75`, color: colors.accent, points: true, spanGaps: true }],
@@ -94,8 +108,8 @@ export function vitalsView() {
       empty: 'No samples in this range',
     }),
   );
-  const byPage = h('div');
-  const byRelease = h('div');
+  const byPage = h('div', null, breakdownSkeleton('Page', 3));
+  const byRelease = h('div', null, breakdownSkeleton('Release', 2));
   const el = h(
     'div',
     { class: 'stack' },
