@@ -12,7 +12,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,7 +199,15 @@ describe('the official Sentry browser SDK against edgewatch', { timeout: 120_000
       if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
     });
     page.on('request', (request) => {
-      if (new URL(request.url()).pathname.startsWith('/_edgewatch/sentry/')) requests.push(request);
+      if (!new URL(request.url()).pathname.startsWith('/_edgewatch/sentry/')) return;
+      requests.push(request);
+      // EW_CAPTURE_DIR=dir keeps each envelope the SDK sent: how tests/fixtures/sentry/ gets
+      // envelopes captured from the real SDK.
+      if (process.env.EW_CAPTURE_DIR) {
+        mkdirSync(process.env.EW_CAPTURE_DIR, { recursive: true });
+        const name = `envelope-${String(requests.length).padStart(2, '0')}.txt`;
+        writeFileSync(path.join(process.env.EW_CAPTURE_DIR, name), request.postData() || '');
+      }
     });
 
     const { port } = new URL(stack.url);

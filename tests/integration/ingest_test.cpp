@@ -338,6 +338,25 @@ TEST(Ingest, SentryFixturesInTheSdksLayout) {
   EXPECT_EQ(stats["sentry_items"]["span"], 1);
 }
 
+// Captured from @sentry/browser 11 in Chromium: an uncaught TypeError from a click handler,
+// reported twice (two event ids), is one issue.
+TEST(Ingest, SentryErrorCapturedFromTheRealSdk) {
+  Monitor m;
+  for (const std::string id :
+       {"5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e50", "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e51"}) {
+    HttpResponse r = m.post(sentry_path(), fixture("error-sdk11.envelope", {{"__EVENT_ID__", id}}),
+                            {"Content-Type: text/plain;charset=UTF-8"});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, "{\"id\":\"" + id + "\"}");
+  }
+  json issues = m.api_json("/_edgewatch/api/issues?release=sentry-e2e@1.0.0");
+  ASSERT_EQ(issues["items"].size(), 1u) << issues.dump();
+  const json& issue = issues["items"][0];
+  EXPECT_EQ(issue["title"], "TypeError: Cannot read properties of undefined (reading 'title')");
+  EXPECT_EQ(issue["culprit"], "saveDraft(app)");
+  EXPECT_EQ(issue["count"], 2);
+}
+
 // Captured from @sentry/browser 11 in Chromium (trimmed to four of its spans): the page load sent
 // as one v2 span container, web vitals as span attributes, the LCP on a child span whose URL is
 // its parent's.
