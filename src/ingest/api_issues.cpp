@@ -63,6 +63,20 @@ json event_json(const storage::ErrorEvent& e) {
               {"detail", std::move(detail)}};
 }
 
+// One page of a listing as {"items":[...],"next_cursor":...}, or 500 when the store failed.
+template <typename Page, typename ToJson>
+void send_page(Responder& responder, const Page& page, ToJson to_json, const std::string& rid) {
+  if (!page) {
+    responder.send(error_response(500, "storage_error", page.error(), rid));
+    return;
+  }
+  json items = json::array();
+  for (const auto& item : page->items) items.push_back(to_json(item));
+  json body{{"items", std::move(items)},
+            {"next_cursor", page->next ? json(encode_cursor(*page->next)) : json(nullptr)}};
+  responder.send(json_response(200, body.dump()));
+}
+
 std::optional<std::int64_t> issue_id(const Request& request) {
   std::string_view text = request.param("id");
   std::int64_t id = 0;
@@ -118,16 +132,7 @@ void list_issues(IngestService& svc, Request& request, Responder& responder) {
   }
   q.release = query_param(request.query, "release").value_or("");
   q.environment = query_param(request.query, "environment").value_or("");
-  auto page = svc.store().list_issues(q);
-  if (!page) {
-    responder.send(error_response(500, "storage_error", page.error(), rid));
-    return;
-  }
-  json items = json::array();
-  for (const storage::Issue& issue : page->items) items.push_back(issue_json(issue));
-  json body{{"items", std::move(items)},
-            {"next_cursor", page->next ? json(encode_cursor(*page->next)) : json(nullptr)}};
-  responder.send(json_response(200, body.dump()));
+  send_page(responder, svc.store().list_issues(q), issue_json, rid);
 }
 
 void get_issue(IngestService& svc, Request& request, Responder& responder) {
@@ -191,16 +196,7 @@ void list_events(IngestService& svc, Request& request, Responder& responder) {
   q.limit = *limit;
   q.after = cursor;
   q.release = query_param(request.query, "release").value_or("");
-  auto page = svc.store().list_events(q);
-  if (!page) {
-    responder.send(error_response(500, "storage_error", page.error(), rid));
-    return;
-  }
-  json items = json::array();
-  for (const storage::ErrorEvent& e : page->items) items.push_back(event_json(e));
-  json body{{"items", std::move(items)},
-            {"next_cursor", page->next ? json(encode_cursor(*page->next)) : json(nullptr)}};
-  responder.send(json_response(200, body.dump()));
+  send_page(responder, svc.store().list_events(q), event_json, rid);
 }
 
 void patch_issue(std::shared_ptr<IngestService> svc, Request& request, Responder& responder) {

@@ -8,26 +8,13 @@
 #include <set>
 #include <thread>
 
+#include "../common/gzip.h"
 #include "ingest_util.h"
 
 namespace ew::test {
 namespace {
 
 using nlohmann::json;
-
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 TEST(IngestLimits, KillNineMidBurstKeepsEveryAcknowledgedItem) {
   Monitor m("[ingest]\nrate_per_address = 0\nsession_items_per_minute = 0\n");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include "../common/gzip.h"
 #include "ingest/body.h"
 #include "ingest/envelope.h"
 #include "ingest/json_error.h"
@@ -14,19 +15,7 @@
 namespace ew::ingest {
 namespace {
 
-std::string gzip(const std::string& data, int window_bits = 15 + 16) {
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&zs, data.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using ew::test::gzip;
 
 std::string brotli(const std::string& data) {
   std::string out(BrotliEncoderMaxCompressedSize(data.size()), '\0');
