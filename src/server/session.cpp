@@ -161,6 +161,7 @@ struct Session::State {
   void build_head(Response& response);
   std::string_view body_of(const Response& response) const;
   bool write_now(Response& response);
+  void count_response(const Response& response);
   void finish_response(const Response& response, std::uint64_t bytes);
   net::awaitable<void> serve_stream(HeaderParser& parser, const Route& route);
   net::awaitable<bool> write(Response& response);
@@ -514,9 +515,14 @@ std::string_view Session::State::body_of(const Response& response) const {
   return response.shared_body ? response.shared_body->bytes : std::string_view(response.body);
 }
 
+// The answer is counted as it starts to go out, so that a scrape of /metrics made after a client
+// has seen an answer always includes it (its duration: until the answer was ready to send).
+void Session::State::count_response(const Response& response) {
+  traffic_stats().record(route_name, response.status, Clock::now() - started);
+}
+
 void Session::State::finish_response(const Response& response, std::uint64_t bytes) {
   if (log_this) log_access(response.status, bytes);
-  traffic_stats().record(route_name, response.status, Clock::now() - started);
 }
 
 // Tries to send the whole response with one non-blocking writev. True when it is done (sent, or
@@ -525,6 +531,7 @@ bool Session::State::write_now(Response& response) {
   written_ = 0;
   if (response.file_body) return false;
   build_head(response);
+  count_response(response);
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
   error_code ec;
@@ -549,7 +556,10 @@ bool Session::State::write_now(Response& response) {
 
 net::awaitable<bool> Session::State::write(Response& response) {
   enter(Phase::kWriting, options.send_timeout);
-  if (!head_built_) build_head(response);
+  if (!head_built_) {
+    build_head(response);
+    count_response(response);
+  }
   head_built_ = false;
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
