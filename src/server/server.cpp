@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -131,11 +133,24 @@ struct Server::Impl {
   std::atomic<bool> stop_requested{false};
 };
 
+// Every connection, proxied stream and large cached body holds a descriptor; the usual soft
+// limit of 1024 would cap connections long before max_connections. The hard limit is what the
+// administrator allows, so take all of it (as nginx's worker_rlimit_nofile lets one do).
+namespace {
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+}  // namespace
+
 Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks)
     : impl_(std::make_unique<Impl>()) {
   // A client that disconnects during sendfile(2) must cost an EPIPE, not the process: sends
   // through Asio use MSG_NOSIGNAL, sendfile cannot.
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
   impl_->shared.options = std::move(options);
   impl_->shared.router = std::move(router);
   impl_->hooks = std::move(hooks);

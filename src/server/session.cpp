@@ -136,6 +136,7 @@ struct Session::State {
   StreamContext* stream = nullptr;      // while a stream handler owns the connection
   std::optional<HeaderParser> parser_;  // reused: no allocation for the parser per request
   std::size_t written_ = 0;             // bytes of `out` + body already sent by write_now()
+  std::uint64_t file_sent_ = 0;         // bytes of a file body already sent by write_now()
   bool head_built_ = false;
   bool closed = false;
 
@@ -161,11 +162,14 @@ struct Session::State {
   void build_head(Response& response);
   std::string_view body_of(const Response& response) const;
   bool write_now(Response& response);
+  bool sends_file(const Response& response) const;
+  enum class SendFileResult { kDone, kWouldBlock, kFailed };
+  SendFileResult send_file_now(const FileRegion& region, std::uint64_t& sent);
   void count_response(const Response& response);
   void finish_response(const Response& response, std::uint64_t bytes);
   net::awaitable<void> serve_stream(HeaderParser& parser, const Route& route);
   net::awaitable<bool> write(Response& response);
-  net::awaitable<bool> send_file(const FileRegion& region);
+  net::awaitable<bool> send_file(const FileRegion& region, std::uint64_t sent);
   net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
   void prepare_request(const HeaderParser& parser);
   void log_access(int status, std::uint64_t bytes);
@@ -525,33 +529,49 @@ void Session::State::finish_response(const Response& response, std::uint64_t byt
   if (log_this) log_access(response.status, bytes);
 }
 
-// Tries to send the whole response with one non-blocking writev. True when it is done (sent, or
-// the connection failed); false leaves the rest to write(), with `written_` bytes already out.
+// Tries to send the whole response at once without waiting: one writev for an in-memory body;
+// for a file body the head with MSG_MORE (so it leaves in the same segment as the file's first
+// bytes) and then sendfile(2). True when it is done (sent, or the connection failed); false
+// leaves the rest to write(), with `written_` bytes of `out` + body and `file_sent_` bytes of
+// the file already out.
 bool Session::State::write_now(Response& response) {
   written_ = 0;
-  if (response.file_body) return false;
+  file_sent_ = 0;
   build_head(response);
   count_response(response);
+  head_built_ = true;
+  bool file = sends_file(response);
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
   error_code ec;
-  std::size_t n = socket.write_some(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    head_built_ = true;
-    return false;
-  }
+  std::size_t n = file ? socket.send(buffers, MSG_MORE, ec) : socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) return false;
   if (ec) {
+    head_built_ = false;
     keep_alive = false;
     finish_response(response, 0);
     return true;
   }
-  if (n < out.size() + body.size()) {
-    written_ = n;
-    head_built_ = true;
-    return false;
+  written_ = n;
+  if (n < out.size() + body.size()) return false;
+  if (file) {
+    const FileRegion& region = *response.file_body;
+    SendFileResult sent = send_file_now(region, file_sent_);
+    if (sent == SendFileResult::kFailed) {
+      head_built_ = false;
+      keep_alive = false;
+      finish_response(response, 0);
+      return true;
+    }
+    if (sent == SendFileResult::kWouldBlock) return false;
   }
-  finish_response(response, body.size());
+  head_built_ = false;
+  finish_response(response, file ? response.file_body->length : body.size());
   return true;
+}
+
+bool Session::State::sends_file(const Response& response) const {
+  return status_has_body(response.status) && !head && response.file_body;
 }
 
 net::awaitable<bool> Session::State::write(Response& response) {
@@ -559,6 +579,8 @@ net::awaitable<bool> Session::State::write(Response& response) {
   if (!head_built_) {
     build_head(response);
     count_response(response);
+    written_ = 0;
+    file_sent_ = 0;
   }
   head_built_ = false;
   std::string_view body = body_of(response);
@@ -567,11 +589,10 @@ net::awaitable<bool> Session::State::write(Response& response) {
   rest.consume(written_);
   written_ = 0;
   error_code ec;
-  co_await net::async_write(socket, rest, with_ec(ec));
+  if (beast::buffer_bytes(rest) > 0) co_await net::async_write(socket, rest, with_ec(ec));
   std::uint64_t bytes = ec ? 0 : body.size();
-  bool send_file_body = status_has_body(response.status) && !head && response.file_body;
-  if (!ec && send_file_body) {
-    if (co_await send_file(*response.file_body)) {
+  if (!ec && sends_file(response)) {
+    if (co_await send_file(*response.file_body, file_sent_)) {
       bytes = response.file_body->length;
     } else {
       ec = net::error::broken_pipe;
@@ -581,29 +602,43 @@ net::awaitable<bool> Session::State::write(Response& response) {
   co_return !ec && !closed;
 }
 
-// sendfile(2) straight from the page cache for files too large to hold in memory.
-net::awaitable<bool> Session::State::send_file(const FileRegion& region) {
-  socket.native_non_blocking(true);
-  off_t offset = static_cast<off_t>(region.offset);
-  std::uint64_t left = region.length;
+// One pass of sendfile(2) without waiting: until the region is sent, the socket is full, or an
+// error. `sent` counts the region's bytes already out and is advanced.
+Session::State::SendFileResult Session::State::send_file_now(const FileRegion& region,
+                                                             std::uint64_t& sent) {
   constexpr std::uint64_t kChunk = 1 << 20;  // bounded, so one client cannot hog the worker
-  while (left > 0) {
-    ssize_t n = ::sendfile(socket.native_handle(), *region.fd, &offset, std::min(left, kChunk));
+  while (sent < region.length) {
+    off_t offset = static_cast<off_t>(region.offset + sent);
+    ssize_t n = ::sendfile(socket.native_handle(), *region.fd, &offset,
+                           std::min(region.length - sent, kChunk));
     if (n > 0) {
-      left -= static_cast<std::uint64_t>(n);
+      sent += static_cast<std::uint64_t>(n);
       deadline = Clock::now() + options.send_timeout;
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      error_code ec;
-      co_await socket.async_wait(tcp::socket::wait_write, with_ec(ec));
-      if (ec) co_return false;
-      continue;
-    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return SendFileResult::kWouldBlock;
     if (n < 0 && errno == EINTR) continue;
-    co_return false;  // an error, or the file shrank under us
+    return SendFileResult::kFailed;  // an error, or the file shrank under us
   }
-  co_return true;
+  return SendFileResult::kDone;
+}
+
+// sendfile(2) straight from the page cache (or the sealed memory file of a cached body), waiting
+// for room in the socket as needed.
+net::awaitable<bool> Session::State::send_file(const FileRegion& region, std::uint64_t sent) {
+  for (;;) {
+    switch (send_file_now(region, sent)) {
+      case SendFileResult::kDone:
+        co_return true;
+      case SendFileResult::kFailed:
+        co_return false;
+      case SendFileResult::kWouldBlock:
+        break;
+    }
+    error_code ec;
+    co_await socket.async_wait(tcp::socket::wait_write, with_ec(ec));
+    if (ec) co_return false;
+  }
 }
 
 void Session::State::log_access(int status, std::uint64_t bytes) {

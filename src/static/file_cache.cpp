@@ -79,14 +79,14 @@ std::shared_ptr<const LoadedFile> FileCache::load(const std::string& real_path,
   file->size = static_cast<std::uint64_t>(st.st_size);
   file->mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
   if (file->size <= max_in_memory) {
-    auto content = std::make_shared<std::string>();
-    if (!read_all(fd, file->size, *content)) {
+    std::string content;
+    if (!read_all(fd, file->size, content)) {
       *error = "cannot read " + real_path + ": " + std::strerror(errno);
       return nullptr;
     }
-    file->size = content->size();
-    file->sha256 = sha256_hex(*content);
-    file->content = std::move(content);
+    file->size = content.size();
+    file->sha256 = sha256_hex(content);
+    file->content = make_blob(std::move(content));
   } else {
     std::optional<std::string> sha = sha256_hex_fd(fd);
     if (!sha) {
@@ -100,19 +100,16 @@ std::shared_ptr<const LoadedFile> FileCache::load(const std::string& real_path,
   return next_files_[fresh] = std::move(file);
 }
 
-std::shared_ptr<const std::string> FileCache::compressed(const std::string& sha256,
-                                                         std::string_view data, Encoding encoding,
-                                                         int level) {
+Blob FileCache::compressed(const std::string& sha256, std::string_view data, Encoding encoding,
+                           int level) {
   CompressedKey key{sha256, encoding};
   if (auto it = next_compressed_.find(key); it != next_compressed_.end()) return it->second;
   if (auto it = compressed_.find(key); it != compressed_.end()) {
     return next_compressed_[key] = it->second;
   }
-  std::shared_ptr<const std::string> result;
+  Blob result;
   std::optional<std::string> out = compress(encoding, data, level);
-  if (out && out->size() < data.size()) {
-    result = std::make_shared<const std::string>(std::move(*out));
-  }
+  if (out && out->size() < data.size()) result = make_blob(std::move(*out));
   return next_compressed_[key] = result;
 }
 
@@ -123,8 +120,9 @@ bool FileCache::sibling_matches(const LoadedFile& sibling, Encoding encoding,
   if (auto it = siblings_.find(key); it != siblings_.end()) return next_siblings_[key] = it->second;
   bool ok;
   if (sibling.in_memory() && original.in_memory()) {
-    std::optional<std::string> decoded = decompress(encoding, *sibling.content, original.size);
-    ok = decoded && *decoded == *original.content;
+    std::optional<std::string> decoded =
+        decompress(encoding, sibling.content.view(), original.size);
+    ok = decoded && *decoded == original.content.view();
   } else {
     // Too large to decode at every start: trust a sibling at least as new as the original.
     ok = sibling.mtime >= original.mtime;

@@ -13,18 +13,19 @@
 #include <string>
 #include <utility>
 
+#include "static/blob.h"
 #include "static/encoding.h"
 
 namespace ew::static_files {
 
 struct LoadedFile {
-  std::shared_ptr<const std::string> content;  // whole file; null when streamed
-  std::shared_ptr<const int> fd;               // open descriptor; set when streamed
+  Blob content;                   // whole file; empty when streamed
+  std::shared_ptr<const int> fd;  // open descriptor; set when streamed
   std::uint64_t size = 0;
   std::int64_t mtime = 0;  // seconds
   std::string sha256;      // hex
 
-  bool in_memory() const { return content != nullptr; }
+  bool in_memory() const { return static_cast<bool>(content); }
 };
 
 class FileCache {
@@ -39,10 +40,9 @@ class FileCache {
   std::shared_ptr<const LoadedFile> load(const std::string& real_path, std::uint64_t max_in_memory,
                                          std::string* error);
 
-  // `data` (whose SHA-256 is `sha256`) compressed with `encoding` at `level`, or null when the
-  // result is not smaller than the input. Computed once per distinct content.
-  std::shared_ptr<const std::string> compressed(const std::string& sha256, std::string_view data,
-                                                Encoding encoding, int level);
+  // `data` (whose SHA-256 is `sha256`) compressed with `encoding` at `level`, or an empty blob
+  // when the result is not smaller than the input. Computed once per distinct content.
+  Blob compressed(const std::string& sha256, std::string_view data, Encoding encoding, int level);
 
   // Whether the precompressed `sibling` decodes to `original`; remembered per content pair.
   bool sibling_matches(const LoadedFile& sibling, Encoding encoding, const LoadedFile& original);
@@ -59,7 +59,7 @@ class FileCache {
   using CompressedKey = std::pair<std::string, Encoding>;
 
   std::map<Identity, std::shared_ptr<const LoadedFile>> files_, next_files_;
-  std::map<CompressedKey, std::shared_ptr<const std::string>> compressed_, next_compressed_;
+  std::map<CompressedKey, Blob> compressed_, next_compressed_;
   std::map<std::string, bool> siblings_, next_siblings_;
 };
 

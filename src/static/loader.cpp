@@ -19,18 +19,19 @@ Body body_of(const LoadedFile& file) {
   Body body;
   body.size = file.size;
   if (file.in_memory()) {
-    body.memory = SharedBytes{file.content, *file.content};
+    body.memory = file.content.memory;
+    body.zero_copy = file.content.fd;
   } else {
     body.fd = file.fd;
   }
   return body;
 }
 
-Body body_of(std::shared_ptr<const std::string> bytes) {
+Body body_of(const Blob& blob) {
   Body body;
-  body.size = bytes->size();
-  std::string_view view = *bytes;
-  body.memory = SharedBytes{std::move(bytes), view};
+  body.size = blob.size();
+  body.memory = blob.memory;
+  body.zero_copy = blob.fd;
   return body;
 }
 
@@ -124,12 +125,12 @@ void Loader::add_load_time_variants(Entry& entry, const LoadedFile& original, Lo
   for (Plan plan :
        {Plan{Encoding::kBrotli, kBrotliLoadQuality}, Plan{Encoding::kGzip, kGzipLoadLevel}}) {
     if (entry.available & encoding_bit(plan.encoding)) continue;
-    std::shared_ptr<const std::string> bytes =
-        cache_.compressed(original.sha256, *original.content, plan.encoding, plan.level);
+    Blob bytes =
+        cache_.compressed(original.sha256, original.content.view(), plan.encoding, plan.level);
     if (!bytes) continue;  // not smaller
     Variant& v = entry.variants[encoding_index(plan.encoding)];
-    stats.memory_bytes += bytes->size();
-    v.body = body_of(std::move(bytes));
+    stats.memory_bytes += bytes.size();
+    v.body = body_of(bytes);
     v.etag = etag_for(entry.hash, plan.encoding);
     entry.available |= encoding_bit(plan.encoding);
     ++stats.compressed_at_load;

@@ -15,7 +15,9 @@ namespace ew::static_files {
 namespace {
 
 void set_body(Response& response, const Body& body) {
-  if (body.in_memory()) {
+  if (body.zero_copy) {
+    response.file_body = FileRegion{body.zero_copy, 0, body.size};
+  } else if (body.in_memory()) {
     response.shared_body = body.memory;
   } else {
     response.file_body = FileRegion{body.fd, 0, body.size};

@@ -20,8 +20,9 @@ namespace ew::static_files {
 
 // The bytes of one variant: in memory, or an open file streamed with sendfile.
 struct Body {
-  SharedBytes memory;
-  std::shared_ptr<const int> fd;  // set for streamed files only
+  SharedBytes memory;                    // set when in memory
+  std::shared_ptr<const int> zero_copy;  // in memory and large: the sealed memfd holding `memory`
+  std::shared_ptr<const int> fd;         // set for streamed files only
   std::uint64_t size = 0;
 
   bool in_memory() const { return fd == nullptr; }
