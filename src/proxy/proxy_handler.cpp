@@ -254,16 +254,21 @@ net::awaitable<Attempt> Exchange::run() {
   result_.outcome = Outcome::kDone;
 
   if (websocket_ && result_.status == 101) {
-    ctx_.deadline = Clock::time_point::max();  // the tunnel keeps its own idle timeout
+    ctx_.deadline = Clock::time_point::max();
     std::string head = status_line_and_headers(parser, ctx_.request.request_id, false, true);
     co_await net::async_write(ctx_.socket, net::buffer(head), with_ec(ec));
     ctx_.status = 101;
     ctx_.keep_alive = false;
     if (ec) co_return result_;
-    parser.release();  // the upstream's 101 header fields are not needed while tunnelling
+    // A tunnel may stay open for hours: keep nothing of either header while it runs.
+    std::string().swap(head);
+    parser.release();
+    if (ctx_.release_request) ctx_.release_request();
+    std::string().swap(target_);
+    response_started_ = true;  // so that the idle deadline closes the client's side as well
     upstream_.stats.open_websockets.fetch_add(1, std::memory_order_relaxed);
     TunnelStats bytes = co_await tunnel(ctx_.socket, ctx_.buffer, socket_, upstream_buffer_,
-                                        config_.websocket_idle_timeout);
+                                        ctx_.deadline, config_.websocket_idle_timeout);
     upstream_.stats.open_websockets.fetch_sub(1, std::memory_order_relaxed);
     upstream_.stats.bytes_to_upstream.fetch_add(bytes.to_b, std::memory_order_relaxed);
     upstream_.stats.bytes_from_upstream.fetch_add(bytes.to_a, std::memory_order_relaxed);

@@ -7,7 +7,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "proxy/watchdog.h"
 #include "server/with_ec.h"
 
 namespace ew::proxy {
@@ -18,13 +17,15 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 
 struct Shared {
-  std::shared_ptr<Watchdog> watchdog;
+  std::chrono::steady_clock::time_point& deadline;
+  std::chrono::milliseconds idle_timeout;
   bool failed = false;
+
+  void touch() { deadline = std::chrono::steady_clock::now() + idle_timeout; }
 };
 
 // Moves bytes from `from` to `to` until `from` ends. Returns the bytes moved.
-net::awaitable<std::uint64_t> pump(tcp::socket& from, tcp::socket& to, Shared& shared,
-                                   std::chrono::milliseconds idle_timeout) {
+net::awaitable<std::uint64_t> pump(tcp::socket& from, tcp::socket& to, Shared& shared) {
   thread_local std::array<char, 65536> scratch;
   std::uint64_t moved = 0;
   for (;;) {
@@ -39,7 +40,7 @@ net::awaitable<std::uint64_t> pump(tcp::socket& from, tcp::socket& to, Shared& s
       co_return moved;
     }
     if (ec) break;
-    shared.watchdog->arm(idle_timeout);
+    shared.touch();
     // The scratch buffer is shared by the thread: copy out before any suspension.
     std::size_t written = to.write_some(net::buffer(scratch.data(), n), ec);
     if (ec == net::error::would_block || ec == net::error::try_again) {
@@ -76,9 +77,10 @@ net::awaitable<void> flush_pending(boost::beast::flat_buffer& pending, tcp::sock
 
 net::awaitable<TunnelStats> tunnel(tcp::socket& a, boost::beast::flat_buffer& a_pending,
                                    tcp::socket& b, boost::beast::flat_buffer& b_pending,
+                                   std::chrono::steady_clock::time_point& deadline,
                                    std::chrono::milliseconds idle_timeout) {
   TunnelStats stats;
-  Shared shared;
+  Shared shared{deadline, idle_timeout};
   error_code ec;
   // a_pending holds bytes read from a (for b), b_pending bytes read from b (for a).
   co_await flush_pending(a_pending, b, ec);
@@ -86,13 +88,7 @@ net::awaitable<TunnelStats> tunnel(tcp::socket& a, boost::beast::flat_buffer& a_
   if (ec) co_return stats;
   a.non_blocking(true, ec);
   b.non_blocking(true, ec);
-  shared.watchdog = Watchdog::start(a.get_executor(), [&a, &b, &shared] {
-    shared.failed = true;
-    error_code ignored;
-    a.close(ignored);
-    b.close(ignored);
-  });
-  shared.watchdog->arm(idle_timeout);
+  shared.touch();
 
   // b -> a runs alongside; a -> b runs here; the tunnel ends when both have.
   net::steady_timer done(a.get_executor(), std::chrono::steady_clock::time_point::max());
@@ -100,17 +96,17 @@ net::awaitable<TunnelStats> tunnel(tcp::socket& a, boost::beast::flat_buffer& a_
   net::co_spawn(
       a.get_executor(),
       [&]() -> net::awaitable<void> {
-        stats.to_a = co_await pump(b, a, shared, idle_timeout);
+        stats.to_a = co_await pump(b, a, shared);
         other_finished = true;
         done.cancel();
       },
       net::detached);
-  stats.to_b = co_await pump(a, b, shared, idle_timeout);
+  stats.to_b = co_await pump(a, b, shared);
   while (!other_finished) {
     error_code wait_ec;
     co_await done.async_wait(with_ec(wait_ec));
   }
-  shared.watchdog->stop();
+  deadline = std::chrono::steady_clock::time_point::max();
   co_return stats;
 }
 

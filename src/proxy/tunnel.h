@@ -20,12 +20,15 @@ struct TunnelStats {
   std::uint64_t to_b = 0;  // bytes delivered to b
 };
 
-// Relays until both directions finished or either failed, or nothing moved for idle_timeout.
-// Bytes already buffered for a side (read past an HTTP header) are delivered first.
+// Relays until both directions finished or either failed. Bytes already buffered for a side
+// (read past an HTTP header) are delivered first. Each read moves `deadline` to now +
+// idle_timeout; the caller enforces it (the server's sweep), by closing either socket, which
+// ends the tunnel: no timer of its own per tunnel.
 boost::asio::awaitable<TunnelStats> tunnel(boost::asio::ip::tcp::socket& a,
                                            boost::beast::flat_buffer& a_pending,
                                            boost::asio::ip::tcp::socket& b,
                                            boost::beast::flat_buffer& b_pending,
+                                           std::chrono::steady_clock::time_point& deadline,
                                            std::chrono::milliseconds idle_timeout);
 
 }  // namespace ew::proxy

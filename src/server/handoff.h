@@ -40,6 +40,11 @@ struct StreamContext {
   void set_timeout(std::chrono::milliseconds timeout) {
     deadline = std::chrono::steady_clock::now() + timeout;
   }
+
+  // For a handler that keeps the connection long after it has read the request (a WebSocket
+  // tunnel): frees the parsed header, keeping only what the access log prints. Afterwards
+  // `parser` must not be used and `request` holds just its method, path, User-Agent and id.
+  std::function<void()> release_request;
 };
 
 // While serve() runs, the server's header/idle timeouts do not apply to the connection: the

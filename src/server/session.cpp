@@ -139,6 +139,8 @@ struct Session::State {
   std::uint64_t file_sent_ = 0;         // bytes of a file body already sent by write_now()
   bool head_built_ = false;
   bool closed = false;
+  const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
+  std::string released_;                 // what the access log needs of a released request
 
   // Per request.
   Clock::time_point started;
@@ -172,6 +174,7 @@ struct Session::State {
   net::awaitable<bool> send_file(const FileRegion& region, std::uint64_t sent);
   net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
   void prepare_request(const HeaderParser& parser);
+  void release_request();
   void log_access(int status, std::uint64_t bytes);
 };
 
@@ -225,6 +228,10 @@ net::awaitable<void> Session::run() {
   auto& s = *state_;
   s.sink = std::make_shared<Sink>(s.worker.ioc);
   while (!s.closed && co_await s.serve_one()) {
+    if (const Route* route = std::exchange(s.stream_route_, nullptr)) {
+      co_await s.serve_stream(*s.parser_, *route);
+      if (!s.keep_alive || s.closed) break;
+    }
   }
   if (!s.closed) {
     // Half-close first so the client reads the whole last response before the FIN.
@@ -270,6 +277,26 @@ void Session::State::prepare_request(const HeaderParser& parser) {
     fill_request_id(request_id);  // reuses the string's storage: no allocation per request
   }
   r.request_id = request_id;
+}
+
+void Session::State::release_request() {
+  std::string_view user_agent = request.header("User-Agent");
+  released_.clear();
+  released_.append(request.method_name).append(request.path).append(user_agent);
+  std::string_view kept = released_;
+  request.method_name = kept.substr(0, request.method_name.size());
+  request.path = kept.substr(request.method_name.size(), request.path.size());
+  request.target = request.path;
+  request.query = {};
+  std::vector<HeaderField> headers;
+  if (!user_agent.empty()) {
+    headers.push_back({"User-Agent", kept.substr(kept.size() - user_agent.size())});
+  }
+  request.mutable_headers().swap(headers);
+  std::vector<std::pair<std::string_view, std::string_view>>().swap(request.mutable_params());
+  std::string().swap(request.body);
+  std::string().swap(out);
+  parser_.reset();
 }
 
 net::awaitable<bool> Session::State::serve_one() {
@@ -339,8 +366,10 @@ net::awaitable<bool> Session::State::serve_one() {
   log_this = route.options.access_log;
   route_name = route.options.name;
   if (route.stream) {
-    co_await serve_stream(parser, route);
-    co_return keep_alive && !closed;
+    // Run by the caller, once this frame (the largest of the request path) is gone: a
+    // WebSocket tunnel may stay open for hours.
+    stream_route_ = &route;
+    co_return true;
   }
   if (has_body(parser) && !co_await read_body(parser, route)) co_return false;
   std::optional<Response> response = run_handler(route);
@@ -466,6 +495,7 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
   traffic_stats().request_started();
   StreamContext context{socket, buffer, parser, request, route.options};
+  context.release_request = [this] { release_request(); };
   stream = &context;
   co_await route.stream->serve(context);
   stream = nullptr;

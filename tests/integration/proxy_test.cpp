@@ -268,9 +268,59 @@ TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
   EXPECT_TRUE(ws.closed_within(4s));
   EXPECT_GE(Clock::now() - start, 900ms);
   auto deadline = Clock::now() + 2s;
-  while (orchestrator_stat(orchestrator.port(), "ws_sessions") != 0 && Clock::now() < deadline) {
+  while (orchestrator_stat(orchestrator.port(), "ws_active") != 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(50ms);
   }
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "ws_active"), 0)
+      << "the upstream side of the idle tunnel is still open";
+}
+
+// The idle timeout measures silence: traffic in either direction moves it.
+TEST(Proxy, WebSocketTrafficKeepsTheTunnelPastItsIdleTimeout) {
+  OrchestratorProcess orchestrator;
+  std::string dir = make_temp_dir();
+  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                                  "\"]\nwebsocket_idle_timeout = \"1s\"\n");
+  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  WsClient ws(edge.port(), "/api/ws");
+  ASSERT_TRUE(ws.open());
+  for (int i = 0; i < 6; ++i) {  // 2.4 s in all, never 1 s quiet
+    std::this_thread::sleep_for(400ms);
+    ASSERT_TRUE(ws.send_text("echo:" + std::to_string(i)));
+    auto m = ws.read_data(2s);
+    ASSERT_TRUE(m.has_value()) << "closed after " << i << " messages";
+    EXPECT_EQ(m->payload, "echo:" + std::to_string(i));
+  }
+  EXPECT_TRUE(ws.closed_within(3s)) << "once quiet, the tunnel still closes";
+}
+
+// A tunnel frees the parsed upgrade request while it runs; its access-log line, written when it
+// ends, still names the method, path, status and user agent.
+TEST(Proxy, WebSocketAccessLogLineOutlivesTheReleasedRequest) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)},
+                     {{"EDGEWATCH_LOG_ACCESS", "json"}});
+  {
+    WsClient ws(edge.port(), "/api/ws", {"User-Agent: tunnel-log-test/1.0"});
+    ASSERT_TRUE(ws.open());
+    ASSERT_TRUE(ws.send_text("echo:x"));
+    ASSERT_TRUE(ws.read_data(2s).has_value());
+    ASSERT_TRUE(ws.send_close());
+    ws.closed_within(2s);
+  }
+  auto deadline = Clock::now() + 3s;
+  while (edge.out().find("tunnel-log-test/1.0") == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  std::string out = edge.out();
+  std::size_t at = out.find("tunnel-log-test/1.0");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::size_t begin = out.rfind('\n', at);
+  std::string line = out.substr(begin == std::string::npos ? 0 : begin + 1,
+                                out.find('\n', at) - (begin == std::string::npos ? 0 : begin + 1));
+  EXPECT_NE(line.find("\"method\":\"GET\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"path\":\"/api/ws\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"status\":101"), std::string::npos) << line;
 }
 
 TEST(Proxy, UpstreamKilledMidStreamEndsTheClientStreamAndEdgeStaysUp) {
