@@ -256,12 +256,17 @@ TEST(Proxy, QuietWebSocketOutlivesTheHttpReadTimeout) {
   EXPECT_EQ(m->payload, "echo:still here");
 }
 
+// A config file proxying /api/ to the orchestrator with the given websocket_idle_timeout.
+std::string ws_idle_config(const OrchestratorProcess& orchestrator, const std::string& timeout) {
+  std::string path = make_temp_dir() + "/p.toml";
+  write_file(path, "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                       "\"]\nwebsocket_idle_timeout = \"" + timeout + "\"\n");
+  return path;
+}
+
 TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
   OrchestratorProcess orchestrator;
-  std::string dir = make_temp_dir();
-  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
-                                  "\"]\nwebsocket_idle_timeout = \"1s\"\n");
-  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  ServerProcess edge({"--workers", "1", "--config", ws_idle_config(orchestrator, "1s")});
   WsClient ws(edge.port(), "/api/ws");
   ASSERT_TRUE(ws.open());
   auto start = Clock::now();
@@ -278,10 +283,7 @@ TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
 // The idle timeout measures silence: traffic in either direction moves it.
 TEST(Proxy, WebSocketTrafficKeepsTheTunnelPastItsIdleTimeout) {
   OrchestratorProcess orchestrator;
-  std::string dir = make_temp_dir();
-  write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
-                                  "\"]\nwebsocket_idle_timeout = \"1s\"\n");
-  ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
+  ServerProcess edge({"--workers", "1", "--config", ws_idle_config(orchestrator, "1s")});
   WsClient ws(edge.port(), "/api/ws");
   ASSERT_TRUE(ws.open());
   for (int i = 0; i < 6; ++i) {  // 2.4 s in all, never 1 s quiet
