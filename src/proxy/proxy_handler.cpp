@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <limits>
 #include <optional>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -117,6 +118,9 @@ class Exchange {
   net::awaitable<bool> connect();
   net::awaitable<error_code> send_request();
   net::awaitable<bool> relay_response(http::response_parser<http::buffer_body>& parser);
+  std::optional<std::size_t> parse_buffered_body(http::response_parser<http::buffer_body>& parser,
+                                                 std::span<char> into);
+  void count_body_bytes(std::size_t n);
   void watch_client();
   void stop_watching_client();
 
@@ -287,6 +291,54 @@ net::awaitable<Attempt> Exchange::run() {
   co_return result_;
 }
 
+// One write's worth of response: `head` (may be empty), then `n` body bytes, in chunked framing
+// when `framed`. It must outlive the write.
+class FramedPieces {
+ public:
+  FramedPieces(std::string_view head, const char* data, std::size_t n, bool framed) {
+    add(head.data(), head.size());
+    if (n == 0) return;
+    if (framed)
+      add(size_line_,
+          static_cast<std::size_t>(std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", n)));
+    add(data, n);
+    if (framed) add("\r\n", 2);
+  }
+  FramedPieces(const FramedPieces&) = delete;  // the pieces may point into size_line_
+  FramedPieces& operator=(const FramedPieces&) = delete;
+  std::span<const net::const_buffer> buffers() const { return {pieces_.data(), count_}; }
+
+ private:
+  void add(const char* p, std::size_t n) {
+    if (n > 0) pieces_[count_++] = net::const_buffer(p, n);
+  }
+  char size_line_[24];
+  std::array<net::const_buffer, 4> pieces_;
+  std::size_t count_ = 0;
+};
+
+// Parses body bytes already read past the header into `into`, without waiting for more.
+// nullopt when they are malformed.
+std::optional<std::size_t> Exchange::parse_buffered_body(
+    http::response_parser<http::buffer_body>& parser, std::span<char> into) {
+  parser.get().body().data = into.data();
+  parser.get().body().size = into.size();
+  error_code ec;
+  std::size_t used = parser.put(upstream_buffer_.data(), ec);
+  upstream_buffer_.consume(used);
+  if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
+    result_.upstream_failed = true;
+    return std::nullopt;
+  }
+  return into.size() - parser.get().body().size;
+}
+
+void Exchange::count_body_bytes(std::size_t n) {
+  if (n == 0) return;
+  upstream_.stats.bytes_from_upstream.fetch_add(n, std::memory_order_relaxed);
+  ctx_.bytes_sent += n;
+}
+
 // Writes the response head, then each piece of the body the moment it arrives. Returns true
 // when the whole response went through.
 net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer_body>& parser) {
@@ -302,20 +354,36 @@ net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer
   std::string head =
       status_line_and_headers(parser, ctx_.request.request_id, chunked && !http10, keep_alive);
   response_started_ = true;
+  bool framed = chunked && !http10;
+  std::array<char, 16384> chunk;
+  // Body bytes that came with the header go out with it, in one write (and one segment): for a
+  // small JSON answer that is the whole response.
+  bool ok = true;
+  std::size_t first = 0;
+  if (!head_only && upstream_buffer_.size() > 0) {
+    std::optional<std::size_t> n = parse_buffered_body(parser, chunk);
+    if (n) {
+      first = *n;
+    } else {
+      ok = false;
+    }
+  }
   error_code ec;
-  co_await net::async_write(ctx_.socket, net::buffer(head), with_ec(ec));
+  {
+    FramedPieces pieces(head, chunk.data(), first, framed);
+    co_await net::async_write(ctx_.socket, pieces.buffers(), with_ec(ec));
+  }
   if (ec) {
     result_.outcome = Outcome::kClientGone;
     co_return false;
   }
   if (head_only) co_return parser.is_done() || ctx_.request.method == Method::kHead;
+  count_body_bytes(first);
 
   // A stream (no length: SSE, chunked) may run long; watch for the client hanging up meanwhile.
   if (chunked) watch_client();
   upstream_.stats.open_streams.fetch_add(1, std::memory_order_relaxed);
-  std::array<char, 16384> chunk;
-  bool ok = true;
-  while (!parser.is_done()) {
+  while (ok && !parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
     co_await http::async_read_some(socket_, upstream_buffer_, parser, with_ec(ec));
@@ -328,22 +396,14 @@ net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer
     std::size_t n = chunk.size() - parser.get().body().size;
     if (n == 0) continue;
     ctx_.set_timeout(config_.read_timeout);  // silence, not stream length, is what times out
-    upstream_.stats.bytes_from_upstream.fetch_add(n, std::memory_order_relaxed);
-    if (chunked && !http10) {
-      char size_line[32];
-      int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
-      std::array<net::const_buffer, 3> pieces{net::buffer(size_line, size_len),
-                                              net::buffer(chunk.data(), n), net::buffer("\r\n", 2)};
-      co_await net::async_write(ctx_.socket, pieces, with_ec(ec));
-    } else {
-      co_await net::async_write(ctx_.socket, net::buffer(chunk.data(), n), with_ec(ec));
-    }
+    FramedPieces pieces({}, chunk.data(), n, framed);
+    co_await net::async_write(ctx_.socket, pieces.buffers(), with_ec(ec));
     if (ec) {
       result_.outcome = Outcome::kClientGone;
       ok = false;
       break;
     }
-    ctx_.bytes_sent += n;
+    count_body_bytes(n);
   }
   upstream_.stats.open_streams.fetch_sub(1, std::memory_order_relaxed);
   if (!ok) {

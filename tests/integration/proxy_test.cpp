@@ -32,20 +32,26 @@ long orchestrator_stat(int port, const std::string& name) {
   return std::stol(m[1]);
 }
 
+// A listening socket on an ephemeral loopback port, for in-test upstreams.
+int listen_loopback(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *port = ntohs(addr.sin_port);
+  listen(fd, 16);
+  return fd;
+}
+
 // A one-shot upstream: accepts connections, records each request head (and body, when it has a
 // Content-Length), and answers 200 with the number of body bytes received.
 class CaptureUpstream {
  public:
   CaptureUpstream() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 16);
+    fd_ = listen_loopback(&port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~CaptureUpstream() {
@@ -133,6 +139,70 @@ class CaptureUpstream {
   std::string head_;
   std::thread thread_;
 };
+
+// An upstream that answers every request with the same bytes, sent in one write (so body bytes
+// arrive together with the header), then closes.
+class ScriptedUpstream {
+ public:
+  explicit ScriptedUpstream(std::string answer) : answer_(std::move(answer)) {
+    fd_ = listen_loopback(&port_);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::string data;
+        char buf[4096];
+        while (data.find("\r\n\r\n") == std::string::npos) {
+          ssize_t n = recv(c, buf, sizeof buf, 0);
+          if (n <= 0) break;
+          data.append(buf, static_cast<std::size_t>(n));
+        }
+        send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
+        close(c);
+      }
+    });
+  }
+  ~ScriptedUpstream() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Body bytes that arrive with the upstream's header leave with the client's header.
+TEST(Proxy, BodyBytesThatCameWithTheHeaderArriveWholeAndInOrder) {
+  ScriptedUpstream chunked(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n");
+  ServerProcess edge({"--workers", "1", "--upstream", chunked.url()});
+  HttpResponse r = http(edge.port(), "GET", "/api/x");
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello world!");
+  EXPECT_EQ(r.header("transfer-encoding"), "chunked");
+}
+
+// A body that breaks right after the header must not reach the client as a complete answer.
+TEST(Proxy, MalformedBodyRightAfterTheHeaderEndsTheClientResponseIncomplete) {
+  ScriptedUpstream broken(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-a-chunk-size\r\nxx\r\n");
+  ServerProcess edge({"--workers", "1", "--upstream", broken.url()});
+  Connection c(edge.port());
+  ASSERT_TRUE(c.send("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto start = Clock::now();
+  std::string seen = c.read_all(3s);
+  EXPECT_LT(Clock::now() - start, 2s) << "the client's connection was left open";
+  EXPECT_EQ(seen.find("0\r\n\r\n"), std::string::npos) << seen;  // never a clean end
+  EXPECT_TRUE(seen.empty() || seen.starts_with("HTTP/1.1 200")) << seen;
+  EXPECT_EQ(http(edge.port(), "GET", "/health").status, 200);
+}
 
 // One short chat through the gateway; the orchestrator counts these apart from probes.
 HttpResponse chat(int port) {
