@@ -17,8 +17,8 @@ struct ServerOptions {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;
   int workers = 1;
-  std::uint64_t max_header_size = 16 * 1024;
-  std::uint64_t max_body_size = 1024 * 1024;
+  std::uint64_t max_header_size = std::uint64_t{16} * 1024;
+  std::uint64_t max_body_size = std::uint64_t{1024} * 1024;
   std::chrono::milliseconds header_timeout{10'000};  // whole request header
   std::chrono::milliseconds body_timeout{60'000};    // between two reads of a body
   std::chrono::milliseconds send_timeout{60'000};    // between two writes of a response

@@ -656,19 +656,13 @@ Session::State::SendFileResult Session::State::send_file_now(const FileRegion& r
 // sendfile(2) straight from the page cache (or the sealed memory file of a cached body), waiting
 // for room in the socket as needed.
 net::awaitable<bool> Session::State::send_file(const FileRegion& region, std::uint64_t sent) {
-  for (;;) {
-    switch (send_file_now(region, sent)) {
-      case SendFileResult::kDone:
-        co_return true;
-      case SendFileResult::kFailed:
-        co_return false;
-      case SendFileResult::kWouldBlock:
-        break;
-    }
+  SendFileResult result;
+  while ((result = send_file_now(region, sent)) == SendFileResult::kWouldBlock) {
     error_code ec;
     co_await socket.async_wait(tcp::socket::wait_write, with_ec(ec));
     if (ec) co_return false;
   }
+  co_return result == SendFileResult::kDone;
 }
 
 void Session::State::log_access(int status, std::uint64_t bytes) {

@@ -14,7 +14,7 @@ namespace ew::static_files {
 // socket then refers to the file's pages instead of getting a fresh copy of every byte per
 // response, and a reader on the same host copies from pages that stay in its cache. Below it
 // the copy is cheaper than the page references.
-inline constexpr std::size_t kZeroCopyMinSize = 16 * 1024;
+inline constexpr std::size_t kZeroCopyMinSize = std::size_t{16} * 1024;
 
 struct Blob {
   SharedBytes memory;             // the bytes; a null owner means no blob
