@@ -146,10 +146,17 @@ net::awaitable<bool> Exchange::connect() {
   }
   ctx_.set_timeout(config_.connect_timeout);
   error_code ec;
-  tcp::resolver resolver(socket_.get_executor());
-  std::string port = std::to_string(upstream_.port());
-  auto endpoints = co_await resolver.async_resolve(upstream_.host(), port, with_ec(ec));
-  if (!ec && !timed_out_) co_await net::async_connect(socket_, endpoints, with_ec(ec));
+  auto address = net::ip::make_address(upstream_.host(), ec);
+  if (!ec) {
+    // An address needs no lookup: connect at once, without the resolver thread's round trip.
+    co_await socket_.async_connect(tcp::endpoint(address, upstream_.port()), with_ec(ec));
+  } else {
+    ec = {};
+    tcp::resolver resolver(socket_.get_executor());
+    std::string port = std::to_string(upstream_.port());
+    auto endpoints = co_await resolver.async_resolve(upstream_.host(), port, with_ec(ec));
+    if (!ec && !timed_out_) co_await net::async_connect(socket_, endpoints, with_ec(ec));
+  }
   if (ec || timed_out_) {
     spdlog::debug("request_id={} cannot connect to {}: {}", ctx_.request.request_id,
                   upstream_.url(), timed_out_ ? "timed out" : ec.message());

@@ -412,6 +412,17 @@ TEST(Proxy, UpstreamKilledMidStreamEndsTheClientStreamAndEdgeStaysUp) {
   EXPECT_EQ(http(edge.port(), "GET", "/health").status, 200);
 }
 
+// An upstream named by host name goes through the resolver; one named by address does not.
+TEST(Proxy, UpstreamByHostNameIsResolved) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge(
+      {"--workers", "1", "--upstream", "http://localhost:" + std::to_string(orchestrator.port())});
+  HttpResponse r = http(edge.port(), "GET", "/api/json");
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("hello from the example orchestrator"), std::string::npos) << r.body;
+}
+
 TEST(Proxy, OneOfTwoUpstreamsDownAndEveryRequestIsStillServed) {
   OrchestratorProcess a({"--name", "a"});
   auto b = std::make_unique<OrchestratorProcess>(std::vector<std::string>{"--name", "b"});
