@@ -1,7 +1,7 @@
 // A full-duplex byte tunnel, for WebSockets after the 101: frames (pings and pongs included)
-// pass through untouched. Idle connections hold no buffers: each direction waits for
-// readability first and reads into a per-thread scratch buffer, so ten thousand quiet
-// WebSockets cost little more than their sockets.
+// pass through untouched. Each direction waits with a read into 256 bytes of its own and
+// completes larger messages from a per-thread scratch buffer, so ten thousand quiet WebSockets
+// cost little more than their sockets.
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
