@@ -84,6 +84,27 @@ std::string status_line_and_headers(const http::response_parser<http::buffer_bod
   return head;
 }
 
+// Sends what the socket takes at once, without a trip through the event loop (an asynchronous
+// write costs one even when the kernel takes every byte at once, the usual case for a token or
+// a small answer). True when everything went or on an error (in `ec`); otherwise `sent` says
+// where send_rest() resumes. The socket must be in non-blocking mode.
+bool send_now(tcp::socket& socket, std::span<const net::const_buffer> buffers, std::size_t& sent,
+              error_code& ec) {
+  sent = socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  return ec || sent == beast::buffer_bytes(buffers);
+}
+
+net::awaitable<void> send_rest(tcp::socket& socket, std::span<const net::const_buffer> buffers,
+                               std::size_t sent, error_code& ec) {
+  beast::buffers_suffix<std::span<const net::const_buffer>> rest(buffers);
+  rest.consume(sent);
+  co_await net::async_write(socket, rest, with_ec(ec));
+}
+
 // One attempt of one request against one upstream.
 class Exchange {
  public:
@@ -163,6 +184,7 @@ net::awaitable<bool> Exchange::connect() {
     co_return false;
   }
   socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);  // for send_now()
   co_return true;
 }
 
@@ -180,7 +202,11 @@ net::awaitable<error_code> Exchange::send_request() {
   std::string head =
       upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
   error_code ec;
-  co_await net::async_write(socket_, net::buffer(head), with_ec(ec));
+  const net::const_buffer head_buffer = net::buffer(head);
+  std::size_t sent = 0;
+  if (!send_now(socket_, {&head_buffer, 1}, sent, ec)) {
+    co_await send_rest(socket_, {&head_buffer, 1}, sent, ec);
+  }
   if (ec || framing == BodyFraming::kNone) co_return ec;
 
   result_.body_consumed = true;
@@ -378,7 +404,10 @@ net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer
   error_code ec;
   {
     FramedPieces pieces(head, chunk.data(), first, framed);
-    co_await net::async_write(ctx_.socket, pieces.buffers(), with_ec(ec));
+    std::size_t sent = 0;
+    if (!send_now(ctx_.socket, pieces.buffers(), sent, ec)) {
+      co_await send_rest(ctx_.socket, pieces.buffers(), sent, ec);
+    }
   }
   if (ec) {
     result_.outcome = Outcome::kClientGone;
@@ -404,7 +433,10 @@ net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer
     if (n == 0) continue;
     ctx_.set_timeout(config_.read_timeout);  // silence, not stream length, is what times out
     FramedPieces pieces({}, chunk.data(), n, framed);
-    co_await net::async_write(ctx_.socket, pieces.buffers(), with_ec(ec));
+    std::size_t sent = 0;
+    if (!send_now(ctx_.socket, pieces.buffers(), sent, ec)) {
+      co_await send_rest(ctx_.socket, pieces.buffers(), sent, ec);
+    }
     if (ec) {
       result_.outcome = Outcome::kClientGone;
       ok = false;

@@ -189,6 +189,24 @@ TEST(Proxy, BodyBytesThatCameWithTheHeaderArriveWholeAndInOrder) {
   EXPECT_EQ(r.header("transfer-encoding"), "chunked");
 }
 
+// A large answer to a client that does not read for a while: the gateway's sends stop part-way
+// (the socket is full), wait for room and resume where they stopped.
+TEST(Proxy, LargeAnswerReachesASlowReaderWhole) {
+  std::string body;
+  for (int i = 0; body.size() < 24 * 1024 * 1024; ++i) body += "line " + std::to_string(i) + "\n";
+  ScriptedUpstream big("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body);
+  ServerProcess edge({"--workers", "1", "--upstream", big.url()});
+  Connection c(edge.port());
+  ASSERT_TRUE(c.send("GET /api/big HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(300ms);
+  HttpResponse r = c.read_response(false, 10s);
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), body.size());
+  EXPECT_TRUE(r.body == body) << "the body arrived altered";
+}
+
 // A body that breaks right after the header must not reach the client as a complete answer.
 TEST(Proxy, MalformedBodyRightAfterTheHeaderEndsTheClientResponseIncomplete) {
   ScriptedUpstream broken(
