@@ -84,6 +84,32 @@ std::string status_line_and_headers(const http::response_parser<http::buffer_bod
   return head;
 }
 
+// One write's worth of a message: `head` (may be empty), then `n` body bytes, in chunked framing
+// when `framed`. It must outlive the write.
+class FramedPieces {
+ public:
+  FramedPieces(std::string_view head, const char* data, std::size_t n, bool framed) {
+    add(head.data(), head.size());
+    if (n == 0) return;
+    if (framed)
+      add(size_line_,
+          static_cast<std::size_t>(std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", n)));
+    add(data, n);
+    if (framed) add("\r\n", 2);
+  }
+  FramedPieces(const FramedPieces&) = delete;  // the pieces may point into size_line_
+  FramedPieces& operator=(const FramedPieces&) = delete;
+  std::span<const net::const_buffer> buffers() const { return {pieces_.data(), count_}; }
+
+ private:
+  void add(const char* p, std::size_t n) {
+    if (n > 0) pieces_[count_++] = net::const_buffer(p, n);
+  }
+  char size_line_[24];
+  std::array<net::const_buffer, 4> pieces_;
+  std::size_t count_ = 0;
+};
+
 // Sends what the socket takes at once, without a trip through the event loop (an asynchronous
 // write costs one even when the kernel takes every byte at once, the usual case for a token or
 // a small answer). True when everything went or on an error (in `ec`); otherwise `sent` says
@@ -202,10 +228,12 @@ net::awaitable<error_code> Exchange::send_request() {
   std::string head =
       upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
   error_code ec;
-  const net::const_buffer head_buffer = net::buffer(head);
-  std::size_t sent = 0;
-  if (!send_now(socket_, {&head_buffer, 1}, sent, ec)) {
-    co_await send_rest(socket_, {&head_buffer, 1}, sent, ec);
+  {
+    FramedPieces pieces(head, nullptr, 0, false);
+    std::size_t sent = 0;
+    if (!send_now(socket_, pieces.buffers(), sent, ec)) {
+      co_await send_rest(socket_, pieces.buffers(), sent, ec);
+    }
   }
   if (ec || framing == BodyFraming::kNone) co_return ec;
 
@@ -226,14 +254,10 @@ net::awaitable<error_code> Exchange::send_request() {
     std::size_t n = chunk.size() - body_parser.get().body().size;
     if (n == 0) continue;
     upstream_.stats.bytes_to_upstream.fetch_add(n, std::memory_order_relaxed);
-    if (framing == BodyFraming::kChunked) {
-      char size_line[32];
-      int size_len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
-      std::array<net::const_buffer, 3> pieces{net::buffer(size_line, size_len),
-                                              net::buffer(chunk.data(), n), net::buffer("\r\n", 2)};
-      co_await net::async_write(socket_, pieces, with_ec(ec));
-    } else {
-      co_await net::async_write(socket_, net::buffer(chunk.data(), n), with_ec(ec));
+    FramedPieces pieces({}, chunk.data(), n, framing == BodyFraming::kChunked);
+    std::size_t sent = 0;
+    if (!send_now(socket_, pieces.buffers(), sent, ec)) {
+      co_await send_rest(socket_, pieces.buffers(), sent, ec);
     }
     if (ec) co_return ec;
     ctx_.set_timeout(config_.send_timeout);
@@ -323,32 +347,6 @@ net::awaitable<Attempt> Exchange::run() {
   }
   co_return result_;
 }
-
-// One write's worth of response: `head` (may be empty), then `n` body bytes, in chunked framing
-// when `framed`. It must outlive the write.
-class FramedPieces {
- public:
-  FramedPieces(std::string_view head, const char* data, std::size_t n, bool framed) {
-    add(head.data(), head.size());
-    if (n == 0) return;
-    if (framed)
-      add(size_line_,
-          static_cast<std::size_t>(std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", n)));
-    add(data, n);
-    if (framed) add("\r\n", 2);
-  }
-  FramedPieces(const FramedPieces&) = delete;  // the pieces may point into size_line_
-  FramedPieces& operator=(const FramedPieces&) = delete;
-  std::span<const net::const_buffer> buffers() const { return {pieces_.data(), count_}; }
-
- private:
-  void add(const char* p, std::size_t n) {
-    if (n > 0) pieces_[count_++] = net::const_buffer(p, n);
-  }
-  char size_line_[24];
-  std::array<net::const_buffer, 4> pieces_;
-  std::size_t count_ = 0;
-};
 
 // Parses body bytes already read past the header into `into`, without waiting for more.
 // nullopt when they are malformed.

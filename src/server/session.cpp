@@ -573,26 +573,21 @@ bool Session::State::write_now(Response& response) {
   bool file = sends_file(response);
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
-  error_code ec;
-  std::size_t n = file ? socket.send(buffers, MSG_MORE, ec) : socket.write_some(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) return false;
-  if (ec) {
+  auto fail = [&] {
     head_built_ = false;
     keep_alive = false;
     finish_response(response, 0);
     return true;
-  }
+  };
+  error_code ec;
+  std::size_t n = file ? socket.send(buffers, MSG_MORE, ec) : socket.write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) return false;
+  if (ec) return fail();
   written_ = n;
   if (n < out.size() + body.size()) return false;
   if (file) {
-    const FileRegion& region = *response.file_body;
-    SendFileResult sent = send_file_now(region, file_sent_);
-    if (sent == SendFileResult::kFailed) {
-      head_built_ = false;
-      keep_alive = false;
-      finish_response(response, 0);
-      return true;
-    }
+    SendFileResult sent = send_file_now(*response.file_body, file_sent_);
+    if (sent == SendFileResult::kFailed) return fail();
     if (sent == SendFileResult::kWouldBlock) return false;
   }
   head_built_ = false;

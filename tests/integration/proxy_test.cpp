@@ -46,6 +46,18 @@ int listen_loopback(int* port) {
   return fd;
 }
 
+// Reads from `c` until a request head is complete (or the peer stops); returns what came.
+std::string read_head(int c) {
+  std::string data;
+  char buf[65536];
+  while (data.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = recv(c, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
 // A one-shot upstream: accepts connections, records each request head (and body, when it has a
 // Content-Length), and answers 200 with the number of body bytes received.
 class CaptureUpstream {
@@ -72,13 +84,8 @@ class CaptureUpstream {
     while (!stop_) {
       int c = accept(fd_, nullptr, nullptr);
       if (c < 0) return;
-      std::string data;
+      std::string data = read_head(c);
       char buf[65536];
-      while (data.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
-      }
       std::size_t end = data.find("\r\n\r\n");
       std::string head = data.substr(0, end);
       std::size_t have = data.size() - (end + 4);
@@ -150,13 +157,7 @@ class ScriptedUpstream {
       for (;;) {
         int c = accept(fd_, nullptr, nullptr);
         if (c < 0) return;
-        std::string data;
-        char buf[4096];
-        while (data.find("\r\n\r\n") == std::string::npos) {
-          ssize_t n = recv(c, buf, sizeof buf, 0);
-          if (n <= 0) break;
-          data.append(buf, static_cast<std::size_t>(n));
-        }
+        read_head(c);
         send(c, answer_.data(), answer_.size(), MSG_NOSIGNAL);
         close(c);
       }
