@@ -130,6 +130,10 @@ struct Server::Impl {
   std::vector<std::unique_ptr<detail::Worker>> workers;
   std::string local_address;
   detail::net::io_context control{1};
+  // Installed with the server, before any worker accepts: a signal that arrives once clients can
+  // be served is queued for run(), never left to its default action (which for SIGHUP is exit).
+  detail::net::signal_set stop_signals{control, SIGTERM, SIGINT};
+  detail::net::signal_set reload_signal{control, SIGHUP};
   std::atomic<bool> stop_requested{false};
 };
 
@@ -225,12 +229,10 @@ void Server::run() {
     threads.emplace_back([w = worker.get()] { w->ioc.run(); });
   }
 
-  // The control thread (this one) owns signals; workers never see them.
-  net::signal_set stop_signals(impl.control, SIGTERM, SIGINT);
-  net::signal_set reload_signal(impl.control, SIGHUP);
+  // The control thread (this one) handles signals; workers never see them.
   std::function<void()> wait_reload;
   wait_reload = [&] {
-    reload_signal.async_wait([&](const error_code& ec, int) {
+    impl.reload_signal.async_wait([&](const error_code& ec, int) {
       if (ec) return;
       spdlog::info("SIGHUP: reloading");
       for (auto& hook : impl.hooks.on_reload) hook();
@@ -238,7 +240,7 @@ void Server::run() {
     });
   };
   wait_reload();
-  stop_signals.async_wait([&](const error_code& ec, int signal) {
+  impl.stop_signals.async_wait([&](const error_code& ec, int signal) {
     if (!ec) spdlog::info("signal {}: draining", signal);
     impl.control.stop();
   });

@@ -1,6 +1,7 @@
 // One client connection: read a request, route it, run its handler, write the response, and
 // repeat while keep-alive allows. Every phase has a deadline that the worker's sweep enforces.
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -18,6 +19,7 @@
 #include "core/request_id.h"
 #include "core/traffic_stats.h"
 #include "log/log.h"
+#include "server/drained_read.h"
 #include "server/handoff.h"
 #include "server/server_impl.h"
 
@@ -110,6 +112,14 @@ bool has_body(const HeaderParser& parser) {
   return parser.chunked() || (length && *length > 0);
 }
 
+// True when the peer has sent its FIN (or the connection failed) and nothing is left to read.
+bool peer_has_closed(int fd) {
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
 int status_for_parse_error(const error_code& ec) {
   if (ec == http::error::header_limit) return 431;
   if (ec == http::error::body_limit) return 413;
@@ -139,6 +149,9 @@ struct Session::State {
   std::uint64_t file_sent_ = 0;         // bytes of a file body already sent by write_now()
   bool head_built_ = false;
   bool closed = false;
+  // Set while idle between requests until the sweep has looked once for a FIN that arrived with
+  // the last request (see drained_read.h): such a FIN raises no further epoll event.
+  bool idle_probe = false;
   const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
   std::string released_;                 // what the access log needs of a released request
 
@@ -200,7 +213,12 @@ Session::~Session() {
 void Session::check_deadline(Clock::time_point now) {
   auto& s = *state_;
   if (s.phase != Phase::kStream) {
-    if (now >= s.deadline) close_now();
+    if (now >= s.deadline) {
+      close_now();
+    } else if (s.phase == Phase::kIdle && std::exchange(s.idle_probe, false) &&
+               peer_has_closed(s.socket.native_handle())) {
+      close_now();
+    }
     return;
   }
   StreamContext* stream = s.stream;
@@ -246,8 +264,10 @@ net::awaitable<void> Session::run() {
 net::awaitable<bool> Session::State::wait_for_request() {
   if (worker.shared.draining.load(std::memory_order_relaxed)) co_return false;
   enter(Phase::kIdle, options.idle_timeout);
+  idle_probe = true;
   error_code ec;
-  std::size_t n = co_await socket.async_read_some(buffer.prepare(4096), with_ec(ec));
+  std::size_t n =
+      co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(4096)), with_ec(ec));
   if (ec || n == 0) co_return false;
   buffer.commit(n);
   co_return true;
@@ -408,7 +428,8 @@ net::awaitable<error_code> Session::State::parse(HeaderParser& parser, bool head
       if (header_only ? parser.is_header_done() : parser.is_done()) co_return ec;
       if (used > 0 && buffer.size() > 0) continue;
     }
-    std::size_t n = co_await socket.async_read_some(buffer.prepare(kReadSize), with_ec(ec));
+    std::size_t n =
+        co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(kReadSize)), with_ec(ec));
     if (ec == net::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       parser.put_eof(ec);

@@ -172,6 +172,29 @@ TEST(Server, ConnectionCapPausesAcceptingAndResumes) {
   EXPECT_TRUE(server.wait_for_err("connection limit of 2 reached"));
 }
 
+// A client that sends its request and its FIN together is answered and then closed promptly,
+// not after the idle timeout. Stopping the server while both arrive makes "together" certain:
+// epoll reports them as one event and no later event announces the FIN, so the idle sweep has
+// to find it.
+TEST(Server, HalfCloseRightAfterTheRequestIsClosedPromptly) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_IDLE_TIMEOUT", "60s"}});
+  Connection client(server.port());
+  client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(client.read_response().status, 200);
+  std::this_thread::sleep_for(200ms);  // the server is waiting for the next request
+
+  server.signal(SIGSTOP);
+  ASSERT_TRUE(client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGCONT);
+
+  HttpResponse r = client.read_response(false, 3s);
+  ASSERT_TRUE(r.complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(client.closed_within(2s)) << "a half-closed client was kept until the idle timeout";
+}
+
 TEST(Server, DrainLetsRequestInFlightFinishThenExitsZero) {
   ServerProcess server({"--workers", "1"});
   Connection idle(server.port());
