@@ -19,6 +19,7 @@
 #include "proxy/headers.h"
 #include "proxy/tunnel.h"
 #include "proxy/watchdog.h"
+#include "server/read_hints.h"
 #include "server/with_ec.h"
 
 namespace ew::proxy {
@@ -29,6 +30,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
+
+// The first read of an upstream's answer: a header and a small body fit.
+constexpr std::size_t kHeaderRead = 16 * 1024;
 
 enum class Outcome : std::uint8_t {
   kDone,               // a response went to the client (maybe cut short by the upstream)
@@ -167,6 +171,7 @@ class Exchange {
   net::awaitable<bool> relay_response(http::response_parser<http::buffer_body>& parser);
   std::optional<std::size_t> parse_buffered_body(http::response_parser<http::buffer_body>& parser,
                                                  std::span<char> into);
+  bool parse_buffered_header(http::response_parser<http::buffer_body>& parser, error_code& ec);
   void count_body_bytes(std::size_t n);
   void watch_client();
   void stop_watching_client();
@@ -179,6 +184,9 @@ class Exchange {
   tcp::socket socket_;
   beast::flat_buffer upstream_buffer_;
   bool reused_ = false;
+  // The request went out whole, at once, on a pooled connection found empty, and nothing ran in
+  // between: the answer cannot be there yet (see AwaitedReadBuffer).
+  bool nothing_pending_ = false;
   bool timed_out_ = false;
   bool response_started_ = false;
   Attempt result_;
@@ -231,7 +239,9 @@ net::awaitable<error_code> Exchange::send_request() {
   {
     FramedPieces pieces(head, nullptr, 0, false);
     std::size_t sent = 0;
-    if (!send_now(socket_, pieces.buffers(), sent, ec)) {
+    if (send_now(socket_, pieces.buffers(), sent, ec)) {
+      nothing_pending_ = !ec && reused_ && framing == BodyFraming::kNone;
+    } else {
       co_await send_rest(socket_, pieces.buffers(), sent, ec);
     }
   }
@@ -268,6 +278,20 @@ net::awaitable<error_code> Exchange::send_request() {
   co_return ec;
 }
 
+// Parses a response header already in the buffer. True when that settled it: complete, or
+// malformed (then `ec` says how); false when more must be read.
+bool Exchange::parse_buffered_header(http::response_parser<http::buffer_body>& parser,
+                                     error_code& ec) {
+  if (upstream_buffer_.size() == 0) return false;
+  std::size_t used = parser.put(upstream_buffer_.data(), ec);
+  upstream_buffer_.consume(used);
+  if (ec == http::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return true;
+}
+
 // While waiting on the upstream, notice a client that hangs up and abandon the upstream
 // request at once, instead of at the next write.
 void Exchange::watch_client() {
@@ -301,7 +325,14 @@ net::awaitable<Attempt> Exchange::run() {
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (ctx_.request.method == Method::kHead) parser.skip(true);
-  co_await http::async_read_header(socket_, upstream_buffer_, parser, with_ec(ec));
+  if (std::exchange(nothing_pending_, false)) {
+    std::size_t n = co_await socket_.async_read_some(
+        AwaitedReadBuffer(upstream_buffer_.prepare(kHeaderRead)), with_ec(ec));
+    if (!ec) upstream_buffer_.commit(n);
+  }
+  if (!ec && !parse_buffered_header(parser, ec)) {
+    co_await http::async_read_header(socket_, upstream_buffer_, parser, with_ec(ec));
+  }
   if (ec) {
     if (result_.outcome == Outcome::kClientGone) co_return result_;
     spdlog::debug("request_id={} upstream {} response header: {}", ctx_.request.request_id,

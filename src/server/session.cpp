@@ -19,8 +19,8 @@
 #include "core/request_id.h"
 #include "core/traffic_stats.h"
 #include "log/log.h"
-#include "server/drained_read.h"
 #include "server/handoff.h"
+#include "server/read_hints.h"
 #include "server/server_impl.h"
 
 namespace ew::detail {
@@ -150,7 +150,7 @@ struct Session::State {
   bool head_built_ = false;
   bool closed = false;
   // Set while idle between requests until the sweep has looked once for a FIN that arrived with
-  // the last request (see drained_read.h): such a FIN raises no further epoll event.
+  // the last request (see read_hints.h): such a FIN raises no further epoll event.
   bool idle_probe = false;
   const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
   std::string released_;                 // what the access log needs of a released request
