@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <utility>
 
 #include "server/with_ec.h"
 
@@ -35,9 +36,17 @@ net::awaitable<std::uint64_t> pump(tcp::socket& from, tcp::socket& to, Shared& s
   thread_local std::array<char, 65536> scratch;
   std::array<char, kFirstRead> first;
   std::uint64_t moved = 0;
+  // The first read looks at the socket directly: what arrived with the request that opened the
+  // tunnel, a FIN above all, may never be announced by another epoll event (see read_hints.h).
+  bool look_first = true;
   for (;;) {
     error_code ec;
-    std::size_t n = co_await from.async_read_some(net::buffer(first), with_ec(ec));
+    std::size_t n = 0;
+    if (std::exchange(look_first, false)) {
+      n = from.read_some(net::buffer(first), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+    }
+    if (n == 0 && !ec) n = co_await from.async_read_some(net::buffer(first), with_ec(ec));
     if (ec == net::error::eof) {
       // A clean end: pass the half-close on, and let the other direction finish.
       to.shutdown(tcp::socket::shutdown_send, ec);

@@ -390,6 +390,34 @@ TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
       << "the upstream side of the idle tunnel is still open";
 }
 
+// A client whose FIN comes in the same epoll event as its upgrade request (the server is stopped
+// while both arrive, on a connection that already served a request) raises no later event; the
+// tunnel must still see that end and close both sides, not wait for the idle timeout.
+TEST(Proxy, WebSocketClientHalfClosingWithItsUpgradeEndsTheTunnel) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
+  Connection c(edge.port());
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_EQ(c.read_response().status, 200);
+  std::this_thread::sleep_for(200ms);
+
+  edge.signal(SIGSTOP);
+  ASSERT_TRUE(
+      c.send("GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+             "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+  ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);
+  std::this_thread::sleep_for(100ms);
+  edge.signal(SIGCONT);
+
+  EXPECT_TRUE(c.closed_within(3s)) << "the tunnel kept a half-closed client";
+  auto deadline = Clock::now() + 2s;
+  while (orchestrator_stat(orchestrator.port(), "ws_active") != 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "ws_active"), 0);
+}
+
 // The idle timeout measures silence: traffic in either direction moves it.
 TEST(Proxy, WebSocketTrafficKeepsTheTunnelPastItsIdleTimeout) {
   OrchestratorProcess orchestrator;
