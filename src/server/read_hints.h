@@ -13,9 +13,10 @@
 //   arrives while no read is pending, so no data is ever left unread.
 //   The one case that waits longer: a FIN that arrives in the same epoll event as the last data.
 //   Asio does not register EPOLLRDHUP, so no later event announces it and the next read waits
-//   for the caller's timeout instead of seeing end of file. Use this buffer only where the
-//   caller bounds that wait: the client's request reads, where the idle sweep looks for such
-//   a FIN once (session.cpp).
+//   for the caller's timeout instead of seeing end of file. Use this buffer only where whatever
+//   reads the socket next allows for that: it serves the client's request reads, after which
+//   the idle sweep looks for such a FIN once (session.cpp) and a WebSocket tunnel's first read
+//   looks at the socket directly (tunnel.cpp).
 //
 // - AwaitedReadBuffer: the caller knows nothing can have arrived, because it has just sent a
 //   request on a connection it found empty and nothing ran in between (no suspension, so no
