@@ -32,8 +32,12 @@ static_assert(BOOST_VERSION == 107400,
               "read_hints.h specializes an Asio 1.74 internal; check it against this Boost");
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/detail/reactive_socket_recv_op.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/socket_base.hpp>
 #include <utility>
+
+// Not self-contained: needs the public headers above first.
+#include <boost/asio/detail/reactive_socket_recv_op.hpp>
 
 namespace ew {
 
