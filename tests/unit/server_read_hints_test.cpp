@@ -58,6 +58,17 @@ class ReadHintsTest : public ::testing::Test {
                             });
   }
 
+  // Starts a read with nothing to read, checks that it waits, then sends `bytes` and returns
+  // what the read got (nothing when it never completed).
+  template <class Hint>
+  std::optional<ReadResult> read_sent_later(const std::string& bytes) {
+    start_read<Hint>(64);
+    run_for(50ms);
+    EXPECT_FALSE(result_) << "a read completed with nothing sent";
+    send(bytes);
+    return finish_read();
+  }
+
   // Runs the loop until the read completes or `limit` passes.
   std::optional<ReadResult> finish_read(std::chrono::milliseconds limit = 2s) {
     auto deadline = std::chrono::steady_clock::now() + limit;
@@ -82,11 +93,7 @@ TEST_F(ReadHintsTest, DataArrivingAfterAShortDrainedReadIsDelivered) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->bytes, "first");
 
-  start_read<DrainedReadBuffer>(64);
-  run_for(50ms);
-  EXPECT_FALSE(result_) << "a read completed with nothing sent";
-  send("second");
-  auto second = finish_read();
+  auto second = read_sent_later<DrainedReadBuffer>("second");
   ASSERT_TRUE(second) << "data sent after a short read never reached the next read";
   EXPECT_EQ(second->bytes, "second");
 }
@@ -132,11 +139,7 @@ TEST_F(ReadHintsTest, AFinAfterAShortDrainedReadEndsTheNextRead) {
 }
 
 TEST_F(ReadHintsTest, AnAwaitedReadWaitsThenDeliversTheAnswer) {
-  start_read<AwaitedReadBuffer>(64);
-  run_for(50ms);
-  EXPECT_FALSE(result_) << "an awaited read completed with nothing sent";
-  send("answer");
-  auto answer = finish_read();
+  auto answer = read_sent_later<AwaitedReadBuffer>("answer");
   ASSERT_TRUE(answer) << "the answer never reached the awaited read";
   EXPECT_EQ(answer->bytes, "answer");
 }
