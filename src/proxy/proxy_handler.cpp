@@ -152,8 +152,9 @@ class Exchange {
       timed_out_ = true;
       error_code ignored;
       socket_.close(ignored);
-      // A client that stopped reading mid-response would otherwise pin this exchange.
-      if (response_started_) ctx_.socket.close(ignored);
+      // A client that stopped reading mid-response, or stopped sending mid-body, would
+      // otherwise pin this exchange.
+      if (response_started_ || reading_client_body_) ctx_.socket.close(ignored);
     };
   }
   ~Exchange() {
@@ -171,6 +172,7 @@ class Exchange {
   net::awaitable<bool> relay_response(http::response_parser<http::buffer_body>& parser);
   std::optional<std::size_t> parse_buffered_body(http::response_parser<http::buffer_body>& parser,
                                                  std::span<char> into);
+  bool look_at_client(const http::request_parser<http::buffer_body>& body_parser);
   bool parse_buffered_header(http::response_parser<http::buffer_body>& parser, error_code& ec);
   void count_body_bytes(std::size_t n);
   void watch_client();
@@ -187,6 +189,7 @@ class Exchange {
   // The request went out whole, at once, on a pooled connection found empty, and nothing ran in
   // between: the answer cannot be there yet (see AwaitedReadBuffer).
   bool nothing_pending_ = false;
+  bool reading_client_body_ = false;
   bool timed_out_ = false;
   bool response_started_ = false;
   Attempt result_;
@@ -251,10 +254,16 @@ net::awaitable<error_code> Exchange::send_request() {
   http::request_parser<http::buffer_body> body_parser(std::move(parser));
   body_parser.body_limit(config_.max_body_size);
   std::array<char, 16384> chunk;
+  bool client_ended = look_at_client(body_parser);
+  reading_client_body_ = true;
   while (!body_parser.is_done()) {
     body_parser.get().body().data = chunk.data();
     body_parser.get().body().size = chunk.size();
     error_code read_ec;
+    if (client_ended && ctx_.buffer.size() == 0) {
+      result_.outcome = Outcome::kClientGone;
+      co_return http::error::partial_message;
+    }
     co_await http::async_read_some(ctx_.socket, ctx_.buffer, body_parser, with_ec(read_ec));
     if (read_ec == http::error::need_buffer) read_ec = {};
     if (read_ec) {
@@ -272,10 +281,23 @@ net::awaitable<error_code> Exchange::send_request() {
     if (ec) co_return ec;
     ctx_.set_timeout(config_.send_timeout);
   }
+  reading_client_body_ = false;
   if (framing == BodyFraming::kChunked) {
     co_await net::async_write(socket_, net::buffer("0\r\n\r\n", 5), with_ec(ec));
   }
   co_return ec;
+}
+
+// Unless the whole body is already buffered, reads the client's socket once, directly: a FIN
+// that came with the request raises no later epoll event (see read_hints.h), so a read that
+// only waited would wait for the deadline. True when the client has ended its side.
+bool Exchange::look_at_client(const http::request_parser<http::buffer_body>& body_parser) {
+  auto remaining = body_parser.content_length_remaining();
+  if (remaining && ctx_.buffer.size() >= *remaining) return false;
+  error_code ec;
+  std::size_t n = ctx_.socket.read_some(ctx_.buffer.prepare(16384), ec);
+  if (!ec) ctx_.buffer.commit(n);
+  return ec && ec != net::error::would_block && ec != net::error::try_again;
 }
 
 // Parses a response header already in the buffer. True when that settled it: complete, or

@@ -120,6 +120,11 @@ bool peer_has_closed(int fd) {
   return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
+// The phases in which the session waits on a read from the client.
+bool waits_for_client(Phase phase) {
+  return phase == Phase::kIdle || phase == Phase::kHeader || phase == Phase::kBody;
+}
+
 int status_for_parse_error(const error_code& ec) {
   if (ec == http::error::header_limit) return 431;
   if (ec == http::error::body_limit) return 413;
@@ -149,9 +154,12 @@ struct Session::State {
   std::uint64_t file_sent_ = 0;         // bytes of a file body already sent by write_now()
   bool head_built_ = false;
   bool closed = false;
-  // Set while idle between requests until the sweep has looked once for a FIN that arrived with
-  // the last request (see read_hints.h): such a FIN raises no further epoll event.
-  bool idle_probe = false;
+  // Set on entering a phase that waits for the client, until the sweep has looked once for a
+  // FIN that came with the client's last bytes (see read_hints.h): such a FIN raises no epoll
+  // event of its own. When the sweep finds one it sets peer_fin and cancels the pending read,
+  // which then ends as end of stream would have.
+  bool fin_probe = false;
+  bool peer_fin = false;
   const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
   std::string released_;                 // what the access log needs of a released request
 
@@ -165,6 +173,7 @@ struct Session::State {
   void enter(Phase next, std::chrono::milliseconds timeout) {
     phase = next;
     deadline = Clock::now() + timeout;
+    fin_probe = waits_for_client(next);
   }
 
   net::awaitable<bool> serve_one();
@@ -215,9 +224,13 @@ void Session::check_deadline(Clock::time_point now) {
   if (s.phase != Phase::kStream) {
     if (now >= s.deadline) {
       close_now();
-    } else if (s.phase == Phase::kIdle && std::exchange(s.idle_probe, false) &&
+    } else if (waits_for_client(s.phase) && std::exchange(s.fin_probe, false) &&
                peer_has_closed(s.socket.native_handle())) {
-      close_now();
+      // Not a close: a read that already completed, with the request the FIN came after, must
+      // still be served. Cancelling ends only a read that is still waiting.
+      s.peer_fin = true;
+      error_code ignored;
+      s.socket.cancel(ignored);
     }
     return;
   }
@@ -264,7 +277,6 @@ net::awaitable<void> Session::run() {
 net::awaitable<bool> Session::State::wait_for_request() {
   if (worker.shared.draining.load(std::memory_order_relaxed)) co_return false;
   enter(Phase::kIdle, options.idle_timeout);
-  idle_probe = true;
   error_code ec;
   std::size_t n =
       co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(4096)), with_ec(ec));
@@ -430,6 +442,7 @@ net::awaitable<error_code> Session::State::parse(HeaderParser& parser, bool head
     }
     std::size_t n =
         co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(kReadSize)), with_ec(ec));
+    if (ec == net::error::operation_aborted && peer_fin) ec = net::error::eof;
     if (ec == net::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
       parser.put_eof(ec);

@@ -414,6 +414,19 @@ std::string Connection::read_all(std::chrono::milliseconds timeout) {
   return out;
 }
 
+bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
+                                const std::string& bytes) {
+  if (!c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") || c.read_response().status != 200) {
+    return false;
+  }
+  std::this_thread::sleep_for(200ms);  // the server now waits for this connection's next bytes
+  server.signal(SIGSTOP);
+  bool sent = c.send(bytes) && ::shutdown(c.fd(), SHUT_WR) == 0;
+  std::this_thread::sleep_for(100ms);
+  server.signal(SIGCONT);
+  return sent;
+}
+
 HttpResponse http(int port, const std::string& method, const std::string& target,
                   const std::vector<std::string>& headers, const std::string& body) {
   Connection c(port);

@@ -123,6 +123,12 @@ class Connection {
 HttpResponse http(int port, const std::string& method, const std::string& target,
                   const std::vector<std::string>& headers = {}, const std::string& body = "");
 
+// Makes `bytes` and the client's FIN reach the server in one epoll event, on a connection the
+// server already waits on (it first answers a GET /health there): both are sent while the server
+// is stopped with SIGSTOP. Such a FIN raises no event of its own. False when a step failed.
+bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
+                                const std::string& bytes);
+
 std::string binary_path();
 std::string orchestrator_path();
 std::string source_dir();

@@ -397,18 +397,10 @@ TEST(Proxy, WebSocketClientHalfClosingWithItsUpgradeEndsTheTunnel) {
   OrchestratorProcess orchestrator;
   ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
   Connection c(edge.port());
-  c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  ASSERT_EQ(c.read_response().status, 200);
-  std::this_thread::sleep_for(200ms);
-
-  edge.signal(SIGSTOP);
-  ASSERT_TRUE(
-      c.send("GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-             "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
-  ASSERT_EQ(::shutdown(c.fd(), SHUT_WR), 0);
-  std::this_thread::sleep_for(100ms);
-  edge.signal(SIGCONT);
+  ASSERT_TRUE(send_with_fin_in_one_event(
+      edge, c,
+      "GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
 
   EXPECT_TRUE(c.closed_within(3s)) << "the tunnel kept a half-closed client";
   auto deadline = Clock::now() + 2s;
@@ -416,6 +408,35 @@ TEST(Proxy, WebSocketClientHalfClosingWithItsUpgradeEndsTheTunnel) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_EQ(orchestrator_stat(orchestrator.port(), "ws_active"), 0);
+}
+
+// A client whose FIN comes with a request body cut short (the server stopped while both arrive)
+// is let go at once, and so is one that goes silent mid-body, after the send timeout: neither
+// pins the exchange.
+TEST(Proxy, ClientEndingMidBodyIsLetGoAtOnce) {
+  OrchestratorProcess orchestrator;
+  ServerProcess edge({"--workers", "1", "--upstream", upstream_url(orchestrator)});
+  Connection c(edge.port());
+  ASSERT_TRUE(send_with_fin_in_one_event(
+      edge, c,
+      "POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n{\"mess"));
+  EXPECT_TRUE(c.closed_within(3s)) << "a client that ended mid-body pinned the exchange";
+}
+
+TEST(Proxy, ClientSilentMidBodyIsLetGoAfterTheSendTimeout) {
+  OrchestratorProcess orchestrator;
+  std::string config = make_temp_dir() + "/p.toml";
+  write_file(config, "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
+                         "\"]\nsend_timeout = \"1s\"\n");
+  ServerProcess edge({"--workers", "1", "--config", config});
+  Connection c(edge.port());
+  ASSERT_TRUE(
+      c.send("POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 100\r\n\r\n{\"mess"));
+  auto start = Clock::now();
+  EXPECT_TRUE(c.closed_within(4s)) << "a silent client pinned the exchange";
+  EXPECT_GE(Clock::now() - start, 900ms);
 }
 
 // The idle timeout measures silence: traffic in either direction moves it.

@@ -173,26 +173,28 @@ TEST(Server, ConnectionCapPausesAcceptingAndResumes) {
 }
 
 // A client that sends its request and its FIN together is answered and then closed promptly,
-// not after the idle timeout. Stopping the server while both arrive makes "together" certain:
-// epoll reports them as one event and no later event announces the FIN, so the idle sweep has
-// to find it.
+// not after the idle timeout: no later event announces that FIN, so the idle sweep has to find
+// it.
 TEST(Server, HalfCloseRightAfterTheRequestIsClosedPromptly) {
   ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_IDLE_TIMEOUT", "60s"}});
   Connection client(server.port());
-  client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  ASSERT_EQ(client.read_response().status, 200);
-  std::this_thread::sleep_for(200ms);  // the server is waiting for the next request
-
-  server.signal(SIGSTOP);
-  ASSERT_TRUE(client.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_EQ(::shutdown(client.fd(), SHUT_WR), 0);
-  std::this_thread::sleep_for(100ms);
-  server.signal(SIGCONT);
+  ASSERT_TRUE(
+      send_with_fin_in_one_event(server, client, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
 
   HttpResponse r = client.read_response(false, 3s);
   ASSERT_TRUE(r.complete);
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(client.closed_within(2s)) << "a half-closed client was kept until the idle timeout";
+}
+
+// The same for a FIN that comes with half a request header: the connection ends as end of stream
+// would end it, not at the header timeout.
+TEST(Server, HalfCloseInsideAHeaderEndsTheConnectionPromptly) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_HEADER_TIMEOUT", "30s"}});
+  Connection client(server.port());
+  ASSERT_TRUE(send_with_fin_in_one_event(server, client, "GET /health HTTP/1.1\r\nHo"));
+
+  EXPECT_TRUE(client.closed_within(3s)) << "kept until the header timeout";
 }
 
 TEST(Server, DrainLetsRequestInFlightFinishThenExitsZero) {
