@@ -16,7 +16,10 @@
 //   for the caller's timeout instead of seeing end of file. Use this buffer only where whatever
 //   reads the socket next allows for that: it serves the client's request reads, after which
 //   the idle sweep looks for such a FIN once (session.cpp) and a WebSocket tunnel's first read
-//   looks at the socket directly (tunnel.cpp).
+//   looks at the socket directly (tunnel.cpp). Two more limits: a read stops short at TCP
+//   urgent data with bytes still queued behind it (a client that sends urgent data stalls its
+//   own connection until a timeout), and a short result ends the reactor's pass over the read
+//   queue, so keep at most one read pending on a socket that uses this buffer.
 //
 // - AwaitedReadBuffer: the caller knows nothing can have arrived, because it has just sent a
 //   request on a connection it found empty and nothing ran in between (no suspension, so no
