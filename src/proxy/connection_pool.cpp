@@ -1,8 +1,6 @@
 #include "proxy/connection_pool.h"
 
-#include <sys/socket.h>
-
-#include <cerrno>
+#include "server/peek.h"
 
 namespace ew::proxy {
 namespace {
@@ -10,9 +8,7 @@ namespace {
 // An idle upstream connection is only worth reusing when the peer has not closed it and has
 // not sent anything unasked (which would corrupt the next response).
 bool still_open(boost::asio::ip::tcp::socket& socket) {
-  char byte;
-  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  return peek_peer(socket.native_handle()) == Peeked::kNothing;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "proxy/watchdog.h"
 
-#include <sys/socket.h>
+#include "server/peek.h"
 
 namespace ew::proxy {
 
@@ -36,16 +36,14 @@ std::shared_ptr<ClientWatch> ClientWatch::start(boost::asio::ip::tcp::socket& cl
   auto watch = std::make_shared<ClientWatch>();
   watch->client_ = &client;
   watch->on_hangup_ = std::move(on_hangup);
-  client.async_wait(
-      boost::asio::ip::tcp::socket::wait_read, [watch](const boost::system::error_code& ec) {
-        if (ec || watch->stopped_) return;
-        char byte;
-        ssize_t n = ::recv(watch->client_->native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-          watch->stopped_ = true;
-          watch->on_hangup_();
-        }
-      });
+  client.async_wait(boost::asio::ip::tcp::socket::wait_read,
+                    [watch](const boost::system::error_code& ec) {
+                      if (ec || watch->stopped_) return;
+                      if (peek_peer(watch->client_->native_handle()) == Peeked::kClosed) {
+                        watch->stopped_ = true;
+                        watch->on_hangup_();
+                      }
+                    });
   return watch;
 }
 

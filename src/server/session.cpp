@@ -20,6 +20,7 @@
 #include "core/traffic_stats.h"
 #include "log/log.h"
 #include "server/handoff.h"
+#include "server/peek.h"
 #include "server/read_hints.h"
 #include "server/server_impl.h"
 
@@ -110,14 +111,6 @@ void fill_headers(const Message& message, Request& request) {
 bool has_body(const HeaderParser& parser) {
   auto length = parser.content_length();
   return parser.chunked() || (length && *length > 0);
-}
-
-// True when the peer has sent its FIN (or the connection failed) and nothing is left to read.
-bool peer_has_closed(int fd) {
-  char byte;
-  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return true;
-  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 // The phases in which the session waits on a read from the client.
@@ -225,7 +218,7 @@ void Session::check_deadline(Clock::time_point now) {
     if (now >= s.deadline) {
       close_now();
     } else if (waits_for_client(s.phase) && std::exchange(s.fin_probe, false) &&
-               peer_has_closed(s.socket.native_handle())) {
+               peek_peer(s.socket.native_handle()) == Peeked::kClosed) {
       // Not a close: a read that already completed, with the request the FIN came after, must
       // still be served. Cancelling ends only a read that is still waiting.
       s.peer_fin = true;
