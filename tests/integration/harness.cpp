@@ -414,6 +414,24 @@ std::string Connection::read_all(std::chrono::milliseconds timeout) {
   return out;
 }
 
+long orchestrator_stat(int port, const std::string& name) {
+  HttpResponse r = http(port, "GET", "/_stats");
+  std::smatch m;
+  if (!std::regex_search(r.body, m, std::regex("\"" + name + "\":(\\d+)"))) return -1;
+  return std::stol(m[1]);
+}
+
+long wait_for_orchestrator_stat(int port, const std::string& name, long want,
+                                std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  long value = orchestrator_stat(port, name);
+  while (value != want && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+    value = orchestrator_stat(port, name);
+  }
+  return value;
+}
+
 bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
                                 const std::string& bytes) {
   if (!c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") || c.read_response().status != 200) {

@@ -123,6 +123,12 @@ class Connection {
 HttpResponse http(int port, const std::string& method, const std::string& target,
                   const std::vector<std::string>& headers = {}, const std::string& body = "");
 
+// A number from the orchestrator's /_stats on `port`, or -1.
+long orchestrator_stat(int port, const std::string& name);
+// Polls it until it equals `want` or `timeout` passes; the last value seen.
+long wait_for_orchestrator_stat(int port, const std::string& name, long want,
+                                std::chrono::milliseconds timeout = 3s);
+
 // Makes `bytes` and the client's FIN reach the server in one epoll event, on a connection the
 // server already waits on (it first answers a GET /health there): both are sent while the server
 // is stopped with SIGSTOP. Such a FIN raises no event of its own. False when a step failed.

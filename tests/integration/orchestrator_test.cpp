@@ -28,21 +28,6 @@ long json_number(const std::string& json, const std::string& key) {
   return std::stol(m[1]);
 }
 
-long stat(int port, const std::string& key) {
-  return json_number(http(port, "GET", "/_stats").body, key);
-}
-
-// Polls /_stats until key reaches want; the last value seen.
-long wait_for_stat(int port, const std::string& key, long want, milliseconds timeout = 3s) {
-  auto deadline = Clock::now() + timeout;
-  long value = stat(port, key);
-  while (value != want && Clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
-    value = stat(port, key);
-  }
-  return value;
-}
-
 // The "token" string of {"token":"..."} or {"type":"token","token":"..."} (no escapes inside).
 std::string token_of(const std::string& json) {
   std::smatch m;
@@ -212,16 +197,16 @@ TEST(Orchestrator, ClientDisconnectCountsACancelledStream) {
     SseStream stream(orch.port(), "POST", "/chat?tokens=500&delay_ms=20", {}, chat_body("bye"));
     ASSERT_TRUE(stream.next().has_value());
     ASSERT_TRUE(stream.next().has_value());
-    EXPECT_EQ(stat(orch.port(), "active_streams"), 1);
+    EXPECT_EQ(orchestrator_stat(orch.port(), "active_streams"), 1);
     stream.close();
   }
-  EXPECT_EQ(wait_for_stat(orch.port(), "cancelled_streams", 1), 1);
-  EXPECT_EQ(wait_for_stat(orch.port(), "active_streams", 0), 0);
+  EXPECT_EQ(wait_for_orchestrator_stat(orch.port(), "cancelled_streams", 1), 1);
+  EXPECT_EQ(wait_for_orchestrator_stat(orch.port(), "active_streams", 0), 0);
   // A stream read to its end is not cancelled.
   SseStream whole(orch.port(), "POST", "/chat?tokens=3&delay_ms=0", {}, chat_body("x"));
   EXPECT_EQ(whole.rest().size(), 4u);
-  EXPECT_EQ(stat(orch.port(), "cancelled_streams"), 1);
-  EXPECT_EQ(stat(orch.port(), "requests"), 2);  // /_stats itself is not counted
+  EXPECT_EQ(orchestrator_stat(orch.port(), "cancelled_streams"), 1);
+  EXPECT_EQ(orchestrator_stat(orch.port(), "requests"), 2);  // /_stats itself is not counted
 }
 
 TEST(Orchestrator, WebSocketChatRoundTrip) {
@@ -259,8 +244,8 @@ TEST(Orchestrator, WebSocketChatRoundTrip) {
   EXPECT_EQ(pong->opcode, WsMessage::kPong);
   EXPECT_EQ(pong->payload, "abc");
 
-  EXPECT_EQ(stat(orch.port(), "ws_sessions"), 1);
-  EXPECT_EQ(stat(orch.port(), "ws_active"), 1);
+  EXPECT_EQ(orchestrator_stat(orch.port(), "ws_sessions"), 1);
+  EXPECT_EQ(orchestrator_stat(orch.port(), "ws_active"), 1);
   ASSERT_TRUE(ws.send_close(1000));
   auto close = ws.read();
   ASSERT_TRUE(close.has_value());
@@ -268,7 +253,7 @@ TEST(Orchestrator, WebSocketChatRoundTrip) {
   EXPECT_EQ(close->close_code(), 1000);
   EXPECT_TRUE(ws.closed_within(2s));
   ws.close_socket();  // the server's teardown ends when the client's side closes too
-  EXPECT_EQ(wait_for_stat(orch.port(), "ws_active", 0), 0);
+  EXPECT_EQ(wait_for_orchestrator_stat(orch.port(), "ws_active", 0), 0);
 }
 
 TEST(Orchestrator, WebSocketEchoDoesNotWaitForTokens) {

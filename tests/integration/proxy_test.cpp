@@ -24,14 +24,6 @@ std::string upstream_url(const ChildProcess& p) {
   return "http://127.0.0.1:" + std::to_string(p.port());
 }
 
-// Numbers from the orchestrator's /_stats.
-long orchestrator_stat(int port, const std::string& name) {
-  HttpResponse r = http(port, "GET", "/_stats");
-  std::smatch m;
-  if (!std::regex_search(r.body, m, std::regex("\"" + name + "\":(\\d+)"))) return -1;
-  return std::stol(m[1]);
-}
-
 // A listening socket on an ephemeral loopback port, for in-test upstreams.
 int listen_loopback(int* port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -382,11 +374,7 @@ TEST(Proxy, WebSocketIdleTimeoutClosesBothSides) {
   auto start = Clock::now();
   EXPECT_TRUE(ws.closed_within(4s));
   EXPECT_GE(Clock::now() - start, 900ms);
-  auto deadline = Clock::now() + 2s;
-  while (orchestrator_stat(orchestrator.port(), "ws_active") != 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "ws_active"), 0)
+  EXPECT_EQ(wait_for_orchestrator_stat(orchestrator.port(), "ws_active", 0, 2s), 0)
       << "the upstream side of the idle tunnel is still open";
 }
 
@@ -403,11 +391,7 @@ TEST(Proxy, WebSocketClientHalfClosingWithItsUpgradeEndsTheTunnel) {
       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
 
   EXPECT_TRUE(c.closed_within(3s)) << "the tunnel kept a half-closed client";
-  auto deadline = Clock::now() + 2s;
-  while (orchestrator_stat(orchestrator.port(), "ws_active") != 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "ws_active"), 0);
+  EXPECT_EQ(wait_for_orchestrator_stat(orchestrator.port(), "ws_active", 0, 2s), 0);
 }
 
 // A client whose FIN comes with a request body cut short (the server stopped while both arrive)
@@ -610,12 +594,7 @@ TEST(Proxy, ClientDisconnectCancelsTheUpstreamRequest) {
     EXPECT_EQ(orchestrator_stat(orchestrator.port(), "active_streams"), 1);
     stream.close();
   }
-  auto deadline = Clock::now() + 2s;
-  while (orchestrator_stat(orchestrator.port(), "cancelled_streams") < 1 &&
-         Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(orchestrator_stat(orchestrator.port(), "cancelled_streams"), 1);
+  EXPECT_EQ(wait_for_orchestrator_stat(orchestrator.port(), "cancelled_streams", 1, 2s), 1);
   EXPECT_EQ(orchestrator_stat(orchestrator.port(), "active_streams"), 0);
 }
 

@@ -58,6 +58,13 @@ class ReadHintsTest : public ::testing::Test {
                             });
   }
 
+  // Starts a read and runs the loop until it completes (nothing when it never did).
+  template <class Hint>
+  std::optional<ReadResult> read_now(std::size_t size = 64) {
+    start_read<Hint>(size);
+    return finish_read();
+  }
+
   // Starts a read with nothing to read, checks that it waits, then sends `bytes` and returns
   // what the read got (nothing when it never completed).
   template <class Hint>
@@ -88,8 +95,7 @@ class ReadHintsTest : public ::testing::Test {
 
 TEST_F(ReadHintsTest, DataArrivingAfterAShortDrainedReadIsDelivered) {
   send("first");
-  start_read<DrainedReadBuffer>(64);
-  auto first = finish_read();
+  auto first = read_now<DrainedReadBuffer>();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->bytes, "first");
 
@@ -100,13 +106,11 @@ TEST_F(ReadHintsTest, DataArrivingAfterAShortDrainedReadIsDelivered) {
 
 TEST_F(ReadHintsTest, DataThatArrivedWhileNoReadWasPendingIsDelivered) {
   send("first");
-  start_read<DrainedReadBuffer>(64);
-  ASSERT_TRUE(finish_read());
+  ASSERT_TRUE(read_now<DrainedReadBuffer>());
   // The event for this data is consumed while no read waits for it.
   send("between");
   run_for(50ms);
-  start_read<DrainedReadBuffer>(64);
-  auto next = finish_read();
+  auto next = read_now<DrainedReadBuffer>();
   ASSERT_TRUE(next) << "data whose event came while no read was pending was left unread";
   EXPECT_EQ(next->bytes, "between");
 }
@@ -114,22 +118,19 @@ TEST_F(ReadHintsTest, DataThatArrivedWhileNoReadWasPendingIsDelivered) {
 TEST_F(ReadHintsTest, AFullDrainedReadLeavesTheRestReadable) {
   send("0123456789");
   run_for(50ms);  // the socket's readiness event is consumed before any read
-  start_read<DrainedReadBuffer>(4);
-  auto first = finish_read();
+  auto first = read_now<DrainedReadBuffer>(4);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->bytes, "0123");
   // No new event will come for the six bytes still queued: a full read must not be taken
   // for a drained socket.
-  start_read<DrainedReadBuffer>(64);
-  auto rest = finish_read();
+  auto rest = read_now<DrainedReadBuffer>();
   ASSERT_TRUE(rest) << "the bytes after a full read were left unread";
   EXPECT_EQ(rest->bytes, "456789");
 }
 
 TEST_F(ReadHintsTest, AFinAfterAShortDrainedReadEndsTheNextRead) {
   send("request");
-  start_read<DrainedReadBuffer>(64);
-  ASSERT_TRUE(finish_read());
+  ASSERT_TRUE(read_now<DrainedReadBuffer>());
   start_read<DrainedReadBuffer>(64);
   run_for(30ms);
   ASSERT_EQ(::shutdown(client_.native_handle(), SHUT_WR), 0);
