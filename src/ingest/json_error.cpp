@@ -1,7 +1,12 @@
 #include "ingest/json_error.h"
 
 #include <cctype>
+#include <cfloat>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <system_error>
 #include <vector>
 
 #include "ingest/text.h"
@@ -143,12 +148,7 @@ class Checker {
         if (pos_ + 1 >= s_.size()) break;
         char e = s_[pos_ + 1];
         if (e == 'u') {
-          for (int k = 2; k < 6; ++k) {
-            if (pos_ + k >= s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[pos_ + k]))) {
-              return error("invalid \\u escape in a string");
-            }
-          }
-          pos_ += 6;
+          if (!unicode_escape()) return false;
           continue;
         }
         if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
@@ -171,8 +171,39 @@ class Checker {
     return error("unterminated string");
   }
 
+  // "\uXXXX" at pos_. UTF-16 surrogates must come as a pair (high, then low), since a lone one
+  // stands for no character and cannot become UTF-8.
+  bool unicode_escape() {
+    std::optional<unsigned> unit = code_unit(pos_);
+    if (!unit) return error("invalid \\u escape in a string");
+    if (*unit >= 0xdc00 && *unit <= 0xdfff) {
+      return error("\\u escape of a low surrogate without a high surrogate before it");
+    }
+    pos_ += 6;
+    if (*unit < 0xd800 || *unit > 0xdbff) return true;
+    std::optional<unsigned> low = pos_ + 1 < s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u'
+                                      ? code_unit(pos_)
+                                      : std::nullopt;
+    if (!low || *low < 0xdc00 || *low > 0xdfff) {
+      pos_ -= 6;
+      return error("\\u escape of a high surrogate not followed by a low surrogate");
+    }
+    pos_ += 6;
+    return true;
+  }
+
+  // The four hex digits of the \u escape at `at`.
+  std::optional<unsigned> code_unit(std::size_t at) const {
+    if (at + 6 > s_.size()) return std::nullopt;
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(s_.data() + at + 2, s_.data() + at + 6, value, 16);
+    if (ec != std::errc{} || end != s_.data() + at + 6) return std::nullopt;
+    return value;
+  }
+
   bool number() {
     const std::size_t start = pos_;
+    bool integer = true;
     if (s_[pos_] == '-') ++pos_;
     if (pos_ >= s_.size() || !isdigit(s_[pos_])) return error("invalid number");
     if (s_[pos_] == '0') {
@@ -181,23 +212,49 @@ class Checker {
       while (pos_ < s_.size() && isdigit(s_[pos_])) ++pos_;
     }
     if (pos_ < s_.size() && s_[pos_] == '.') {
+      integer = false;
       ++pos_;
       if (pos_ >= s_.size() || !isdigit(s_[pos_]))
         return error("invalid number: digit expected after '.'");
       while (pos_ < s_.size() && isdigit(s_[pos_])) ++pos_;
     }
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
+      integer = false;
       ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
       if (pos_ >= s_.size() || !isdigit(s_[pos_]))
         return error("invalid number: exponent digits expected");
       while (pos_ < s_.size() && isdigit(s_[pos_])) ++pos_;
     }
-    if (pos_ - start > 100) {
+    return in_range(s_.substr(start, pos_ - start), integer, start);
+  }
+
+  // The grammar allows any magnitude; the parser stores integers in 64 bits and other numbers
+  // in a double, and refuses what does not fit (a number too small for a double becomes 0).
+  bool in_range(std::string_view number, bool integer, std::size_t start) {
+    const char* first = number.data();
+    const char* last = first + number.size();
+    if (integer) {
+      std::int64_t signed_value = 0;
+      std::uint64_t unsigned_value = 0;
+      bool fits = number.front() == '-'
+                      ? std::from_chars(first, last, signed_value).ec == std::errc{}
+                      : std::from_chars(first, last, unsigned_value).ec == std::errc{};
+      if (fits) return true;
       pos_ = start;
-      return error("number longer than 100 characters");
+      return error("integer out of range (at most 64 bits)");
     }
-    return true;
+    double value = 0;
+    if (std::from_chars(first, last, value).ec != std::errc::result_out_of_range) return true;
+    // Out of range either way: too large, or too small, which is fine.
+    long double wide = 0;
+    bool too_large = std::from_chars(first, last, wide).ec == std::errc{}
+                         ? std::fabs(wide) > DBL_MAX
+                         : number.find("e-") == std::string_view::npos &&
+                               number.find("E-") == std::string_view::npos;
+    if (!too_large) return true;
+    pos_ = start;
+    return error("number out of range (larger than a double)");
   }
 
   static bool isdigit(char c) { return c >= '0' && c <= '9'; }

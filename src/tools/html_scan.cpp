@@ -6,11 +6,12 @@
 #include "static/path.h"
 
 namespace ew::tools {
-namespace {
 
-bool is_space(char c) {
+bool is_html_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
+
+namespace {
 
 // True when `html` at `pos` starts with `word` (case-insensitive) followed by a tag-name end.
 bool tag_name_at(std::string_view html, std::size_t pos, std::string_view word) {
@@ -18,7 +19,8 @@ bool tag_name_at(std::string_view html, std::size_t pos, std::string_view word) 
     return false;
   }
   std::size_t after = pos + word.size();
-  return after == html.size() || is_space(html[after]) || html[after] == '>' || html[after] == '/';
+  return after == html.size() || is_html_space(html[after]) || html[after] == '>' ||
+         html[after] == '/';
 }
 
 // Offset just past the matching "</name", or npos.
@@ -34,7 +36,7 @@ std::size_t skip_raw_text(std::string_view html, std::size_t from, std::string_v
 bool parse_attributes(std::string_view html, std::size_t pos, HtmlTag& tag) {
   while (true) {
     std::size_t attr_begin = pos;
-    while (pos < html.size() && is_space(html[pos])) ++pos;
+    while (pos < html.size() && is_html_space(html[pos])) ++pos;
     if (pos >= html.size()) return false;
     if (html[pos] == '>' || (html[pos] == '/' && pos + 1 < html.size() && html[pos + 1] == '>')) {
       tag.close_begin = attr_begin;
@@ -44,17 +46,17 @@ bool parse_attributes(std::string_view html, std::size_t pos, HtmlTag& tag) {
     HtmlAttribute attr;
     attr.begin = attr_begin;
     std::size_t name_begin = pos;
-    while (pos < html.size() && !is_space(html[pos]) && html[pos] != '=' && html[pos] != '>' &&
+    while (pos < html.size() && !is_html_space(html[pos]) && html[pos] != '=' && html[pos] != '>' &&
            !(html[pos] == '/' && pos + 1 < html.size() && html[pos + 1] == '>')) {
       ++pos;
     }
     if (pos == name_begin) ++pos;  // a stray '/' or similar: skip it
     attr.name = html.substr(name_begin, pos - name_begin);
     std::size_t look = pos;
-    while (look < html.size() && is_space(html[look])) ++look;
+    while (look < html.size() && is_html_space(html[look])) ++look;
     if (look < html.size() && html[look] == '=') {
       pos = look + 1;
-      while (pos < html.size() && is_space(html[pos])) ++pos;
+      while (pos < html.size() && is_html_space(html[pos])) ++pos;
       if (pos >= html.size()) return false;
       char quote = html[pos];
       if (quote == '"' || quote == '\'') {
@@ -64,7 +66,7 @@ bool parse_attributes(std::string_view html, std::size_t pos, HtmlTag& tag) {
         pos = close + 1;
       } else {
         std::size_t start = pos;
-        while (pos < html.size() && !is_space(html[pos]) && html[pos] != '>') ++pos;
+        while (pos < html.size() && !is_html_space(html[pos]) && html[pos] != '>') ++pos;
         attr.value = html.substr(start, pos - start);
       }
       attr.has_value = true;
@@ -77,9 +79,9 @@ bool parse_attributes(std::string_view html, std::size_t pos, HtmlTag& tag) {
 bool has_token(std::string_view list, std::string_view token) {
   std::size_t pos = 0;
   while (pos < list.size()) {
-    while (pos < list.size() && is_space(list[pos])) ++pos;
+    while (pos < list.size() && is_html_space(list[pos])) ++pos;
     std::size_t start = pos;
-    while (pos < list.size() && !is_space(list[pos])) ++pos;
+    while (pos < list.size() && !is_html_space(list[pos])) ++pos;
     if (pos > start && iequals(list.substr(start, pos - start), token)) return true;
   }
   return false;

@@ -31,6 +31,9 @@ struct HtmlTag {
   const HtmlAttribute* find(std::string_view attribute) const;
 };
 
+// HTML's ASCII whitespace: space, tab, LF, CR and FF.
+bool is_html_space(char c);
+
 // Every <script> and <link> start tag, in document order.
 std::vector<HtmlTag> scan_asset_tags(std::string_view html);
 

@@ -12,12 +12,21 @@
 namespace ew::tools {
 namespace {
 
-// The tag with integrity (re)placed last, every other attribute kept byte for byte.
+// The tag with integrity (re)placed last, every other attribute kept byte for byte, but for two
+// repairs of what HTML tolerates and the added attributes would change the meaning of:
+// - an attribute written without whitespace before it (`a="1"b`) gets a space, since once the
+//   attribute before it is dropped it would run into the one before that (`src=/x.js` + `b`
+//   reads as `src=/x.jsb`);
+// - an empty unquoted value at the end (`b=>`) is written `b=""`, since `b= crossorigin` would
+//   make the added attribute its value.
 std::string rewrite_tag(std::string_view html, const HtmlTag& tag, const std::string& digest) {
   std::string out(html.substr(tag.begin, tag.name_end - tag.begin));
   for (const HtmlAttribute& a : tag.attributes) {
     if (iequals(a.name, "integrity")) continue;
-    out.append(html.substr(a.begin, a.end - a.begin));
+    std::string_view written = html.substr(a.begin, a.end - a.begin);
+    if (!written.empty() && !is_html_space(written.front())) out.push_back(' ');
+    out.append(written);
+    if (a.value.empty() && written.ends_with('=')) out.append("\"\"");
   }
   if (tag.find("crossorigin") == nullptr) out.append(" crossorigin=\"anonymous\"");
   out.append(" integrity=\"sha384-" + digest + "\"");

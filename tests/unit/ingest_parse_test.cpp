@@ -49,6 +49,29 @@ TEST(IngestParse, JsonProblemsSayWhatAndWhere) {
   EXPECT_TRUE(find_json_problem("[01]", 32).has_value());
 }
 
+// What the JSON grammar allows but the parser refuses gets its own message too (found by
+// fuzz/targets/ingest_json.cpp: these bodies were refused with no position).
+TEST(IngestParse, JsonProblemsBeyondTheGrammar) {
+  auto problem = [](std::string_view text) {
+    auto p = find_json_problem(text, 32);
+    return p ? p->to_string() : std::string("none");
+  };
+  EXPECT_EQ(problem("[1e400]"), "number out of range (larger than a double) at byte 1");
+  EXPECT_EQ(problem("[-2e308]"), "number out of range (larger than a double) at byte 1");
+  EXPECT_EQ(problem("[1e-400, 4.9e-324, 1.7976931348623157e308]"), "none");  // underflow is 0
+  EXPECT_EQ(problem("[18446744073709551615, -9223372036854775808]"), "none");
+  EXPECT_EQ(problem("[18446744073709551616]"), "integer out of range (at most 64 bits) at byte 1");
+  EXPECT_EQ(problem("[-9223372036854775809]"), "integer out of range (at most 64 bits) at byte 1");
+  EXPECT_EQ(problem(R"(["\ud83d\ude00 \u00e9"])"), "none");
+  EXPECT_EQ(problem(R"(["\ude00"])"),
+            "\\u escape of a low surrogate without a high surrogate before it at byte 2");
+  EXPECT_EQ(problem(R"(["ab\ud83d"])"),
+            "\\u escape of a high surrogate not followed by a low surrogate at byte 4");
+  EXPECT_EQ(problem(R"(["\ud83d\u0041"])"),
+            "\\u escape of a high surrogate not followed by a low surrogate at byte 2");
+  EXPECT_EQ(problem(R"(["\u12G4"])"), "invalid \\u escape in a string at byte 2");
+}
+
 TEST(IngestParse, Utf8Helpers) {
   EXPECT_FALSE(find_invalid_utf8("héllo €").has_value());
   EXPECT_EQ(find_invalid_utf8("ab\xc3"), 2u);

@@ -134,6 +134,34 @@ TEST(StaticSri, AddsCrossoriginWhenMissingAndFailsOnMissingFiles) {
   EXPECT_EQ(slurp(tree.path("index.html")), "<script src=/gone.js></script>");  // untouched
 }
 
+// An attribute written straight after a quoted value (`integrity="x"defer`) must not run into
+// the attribute before the dropped integrity (found by fuzz/targets/tools_html.cpp: a second run
+// then read src=a.jsdefer and failed).
+TEST(StaticSri, AttributeWithoutSpaceStaysSeparate) {
+  TempTree tree;
+  tree.write("a.js", "1");
+  SriResult once =
+      add_integrity("<script src=a.js integrity=\"sha384-old\"defer></script>", tree.root(), "/");
+  ASSERT_TRUE(once.errors.empty());
+  EXPECT_EQ(once.html, "<script src=a.js defer crossorigin=\"anonymous\" integrity=\"" +
+                           openssl_sri("1") + "\"></script>");
+  SriResult twice = add_integrity(once.html, tree.root(), "/");
+  EXPECT_TRUE(twice.errors.empty());
+  EXPECT_EQ(twice.html, once.html);
+}
+
+// `data-x=>` is an attribute with an empty value; written back as `data-x= crossorigin=...` the
+// added crossorigin would become its value (found by fuzz/targets/tools_html.cpp).
+TEST(StaticSri, EmptyUnquotedValueDoesNotSwallowTheNextAttribute) {
+  TempTree tree;
+  tree.write("a.js", "1");
+  SriResult once = add_integrity("<script src=a.js data-x=></script>", tree.root(), "/");
+  ASSERT_TRUE(once.errors.empty());
+  EXPECT_EQ(once.html, "<script src=a.js data-x=\"\" crossorigin=\"anonymous\" integrity=\"" +
+                           openssl_sri("1") + "\"></script>");
+  EXPECT_EQ(add_integrity(once.html, tree.root(), "/").html, once.html);
+}
+
 TEST(StaticBudget, MeasuresInitialAndLazyLoads) {
   TempTree tree;
   std::string dist = copy_fixture(tree);
