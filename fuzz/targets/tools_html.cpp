@@ -4,7 +4,6 @@
 // twice changes nothing the second time.
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -16,17 +15,21 @@ using namespace ew::tools;
 
 namespace {
 
-// A site with one script, made once per process and removed at exit.
+// A site with one script, made once per process and removed when the process exits.
+struct Site {
+  std::string dir;
+  Site() {
+    dir = (std::filesystem::temp_directory_path() / "ew-fuzz-site-XXXXXX").string();
+    FUZZ_CHECK(mkdtemp(dir.data()) != nullptr);
+    std::filesystem::create_directories(dir + "/assets");
+    std::ofstream(dir + "/assets/app.js") << "console.log('app')\n";
+  }
+  ~Site() { std::filesystem::remove_all(dir); }
+};
+
 const std::string& site_dir() {
-  static const std::string dir = [] {
-    std::string templ = (std::filesystem::temp_directory_path() / "ew-fuzz-site-XXXXXX").string();
-    FUZZ_CHECK(mkdtemp(templ.data()) != nullptr);
-    std::filesystem::create_directories(templ + "/assets");
-    std::ofstream(templ + "/assets/app.js") << "console.log('app')\n";
-    std::atexit([] { std::filesystem::remove_all(site_dir()); });
-    return templ;
-  }();
-  return dir;
+  static const Site site;
+  return site.dir;
 }
 
 void check_tags(std::string_view html, const std::vector<HtmlTag>& tags) {

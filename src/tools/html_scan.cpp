@@ -33,24 +33,30 @@ std::size_t skip_raw_text(std::string_view html, std::size_t from, std::string_v
 }
 
 // Parses attributes from `pos` up to the closing '>'; fills `tag`. Returns false if unclosed.
+// Follows the HTML tokenizer's attribute states, so that a page reads the same here as in a
+// browser: a '/' not followed by '>' separates attributes, a name may start with '=', and a
+// value is quoted or runs to whitespace or '>'.
 bool parse_attributes(std::string_view html, std::size_t pos, HtmlTag& tag) {
+  auto closes_tag = [&](std::size_t at) {
+    return html[at] == '>' || (html[at] == '/' && at + 1 < html.size() && html[at + 1] == '>');
+  };
+  auto ends_name = [&](char c) { return is_html_space(c) || c == '/' || c == '>' || c == '='; };
   while (true) {
     std::size_t attr_begin = pos;
-    while (pos < html.size() && is_html_space(html[pos])) ++pos;
+    while (pos < html.size() &&
+           (is_html_space(html[pos]) || (html[pos] == '/' && !closes_tag(pos)))) {
+      ++pos;
+    }
     if (pos >= html.size()) return false;
-    if (html[pos] == '>' || (html[pos] == '/' && pos + 1 < html.size() && html[pos + 1] == '>')) {
+    if (closes_tag(pos)) {
       tag.close_begin = attr_begin;
       tag.end = html.find('>', pos) + 1;
       return true;
     }
     HtmlAttribute attr;
     attr.begin = attr_begin;
-    std::size_t name_begin = pos;
-    while (pos < html.size() && !is_html_space(html[pos]) && html[pos] != '=' && html[pos] != '>' &&
-           !(html[pos] == '/' && pos + 1 < html.size() && html[pos + 1] == '>')) {
-      ++pos;
-    }
-    if (pos == name_begin) ++pos;  // a stray '/' or similar: skip it
+    std::size_t name_begin = pos++;  // the first character belongs to the name, even '='
+    while (pos < html.size() && !ends_name(html[pos])) ++pos;
     attr.name = html.substr(name_begin, pos - name_begin);
     std::size_t look = pos;
     while (look < html.size() && is_html_space(html[look])) ++look;

@@ -17,8 +17,8 @@ namespace {
 // - an attribute written without whitespace before it (`a="1"b`) gets a space, since once the
 //   attribute before it is dropped it would run into the one before that (`src=/x.js` + `b`
 //   reads as `src=/x.jsb`);
-// - an empty unquoted value at the end (`b=>`) is written `b=""`, since `b= crossorigin` would
-//   make the added attribute its value.
+// - an empty unquoted value at the end (`b=>`, `b= >`) is written `b=""`, since
+//   `b= crossorigin` would make the added attribute its value.
 std::string rewrite_tag(std::string_view html, const HtmlTag& tag, const std::string& digest) {
   std::string out(html.substr(tag.begin, tag.name_end - tag.begin));
   for (const HtmlAttribute& a : tag.attributes) {
@@ -26,7 +26,9 @@ std::string rewrite_tag(std::string_view html, const HtmlTag& tag, const std::st
     std::string_view written = html.substr(a.begin, a.end - a.begin);
     if (!written.empty() && !is_html_space(written.front())) out.push_back(' ');
     out.append(written);
-    if (a.value.empty() && written.ends_with('=')) out.append("\"\"");
+    bool unquoted_empty = a.has_value && a.value.empty() && !written.ends_with('"') &&
+                          !written.ends_with('\'');
+    if (unquoted_empty) out.append("\"\"");
   }
   if (tag.find("crossorigin") == nullptr) out.append(" crossorigin=\"anonymous\"");
   out.append(" integrity=\"sha384-" + digest + "\"");
