@@ -64,6 +64,23 @@ TEST(StaticHtmlScan, FindsAssetTagsAndSkipsCommentsAndInlineCode) {
   EXPECT_FALSE(is_local_url(refs[3].url));
 }
 
+// Attributes split where a browser's tokenizer splits them (found by fuzz/targets/tools_html.cpp).
+TEST(StaticHtmlScan, AttributesSplitAsBrowsersSplitThem) {
+  auto names = [](std::string_view html) {
+    std::vector<HtmlTag> tags = scan_asset_tags(html);
+    if (tags.size() != 1) return "tags: " + std::to_string(tags.size());
+    std::string out;
+    for (const HtmlAttribute& a : tags[0].attributes) {
+      out += std::string(a.name) + (a.has_value ? "=[" + std::string(a.value) + "]" : "") + " ";
+    }
+    return out;
+  };
+  EXPECT_EQ(names("<script src=\"a.js\"/defer></script>"), "src=[a.js] defer ");
+  EXPECT_EQ(names("<script src=a.js/x defer/></script>"), "src=[a.js/x] defer ");
+  EXPECT_EQ(names("<link =x rel=stylesheet href=a.css>"), "=x rel=[stylesheet] href=[a.css] ");
+  EXPECT_EQ(names("<link a= >"), "a=[] ");
+}
+
 TEST(StaticHtmlScan, LocalUrls) {
   EXPECT_TRUE(is_local_url("/assets/a.js"));
   EXPECT_TRUE(is_local_url("assets/a.js"));
