@@ -1,6 +1,5 @@
 #include "ingest/json_error.h"
 
-#include <cctype>
 #include <cfloat>
 #include <charconv>
 #include <cmath>
