@@ -17,8 +17,13 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
+// Epoch seconds below 1e11, else milliseconds; nothing before 1970 (the ingestion side refuses
+// such timestamps too, and seconds that far back would overflow in milliseconds).
 std::optional<storage::TimeMs> time_value(std::string_view text) {
-  if (auto n = parse_int(text)) return *n < 100'000'000'000 ? *n * 1000 : *n;
+  if (auto n = parse_int(text)) {
+    if (*n < 0) return std::nullopt;
+    return *n < 100'000'000'000 ? *n * 1000 : *n;
+  }
   return parse_iso8601(text);
 }
 

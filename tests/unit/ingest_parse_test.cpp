@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include "../common/gzip.h"
+#include "ingest/api_util.h"
 #include "ingest/body.h"
 #include "ingest/envelope.h"
 #include "ingest/json_error.h"
@@ -70,6 +71,26 @@ TEST(IngestParse, JsonProblemsBeyondTheGrammar) {
   EXPECT_EQ(problem(R"(["\ud83d\u0041"])"),
             "\\u escape of a high surrogate not followed by a low surrogate at byte 2");
   EXPECT_EQ(problem(R"(["\u12G4"])"), "invalid \\u escape in a string at byte 2");
+}
+
+// from/to: epoch seconds below 1e11, else milliseconds, or ISO 8601; nothing before 1970 (a
+// large negative number of seconds overflowed when scaled to milliseconds; found by
+// fuzz/targets/ops_queries.cpp under UBSan).
+TEST(IngestApi, TimeRangeParameters) {
+  ParamError error;
+  auto range = time_range("from=1767225600&to=1767225601000", 3'600'000, error);
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(range->from, 1'767'225'600'000);
+  EXPECT_EQ(range->to, 1'767'225'601'000);
+  range = time_range("from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:01Z", 3'600'000, error);
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(range->to - range->from, 1000);
+  EXPECT_FALSE(time_range("to=-535012051203042103", 3'600'000, error).has_value());
+  EXPECT_EQ(error.message, "to: expected an ISO 8601 date-time or epoch milliseconds");
+  EXPECT_FALSE(time_range("from=-1", 3'600'000, error).has_value());
+  EXPECT_EQ(error.message, "from: expected an ISO 8601 date-time or epoch milliseconds");
+  EXPECT_FALSE(time_range("from=2000&to=1000", 3'600'000, error).has_value());
+  EXPECT_EQ(error.message, "to: must not be before from");
 }
 
 TEST(IngestParse, Utf8Helpers) {
