@@ -10,23 +10,13 @@
 #include "ingest/json_error.h"
 #include "ingest/json_in.h"
 #include "ingest/text.h"
+#include "json_check.h"
 
 using namespace ew::ingest;
 
 namespace {
 
 constexpr std::size_t kDepth = 16;
-
-// A parser of its own: json::parse's thread parser holds the element being checked.
-simdjson::dom::parser& checker() {
-  static simdjson::dom::parser parser;
-  return parser;
-}
-
-bool valid_json(const std::string& text) {
-  simdjson::dom::element ignored;
-  return checker().parse(text).get(ignored) == simdjson::SUCCESS;
-}
 
 void check_parse(std::string_view text) {
   json::element doc;
@@ -36,9 +26,9 @@ void check_parse(std::string_view text) {
   if (parsed) {
     FUZZ_CHECK(!problem);
     std::string minified = json::minify(doc);
-    FUZZ_CHECK(valid_json(minified));
+    FUZZ_CHECK(ew::fuzz::valid_json(minified));
     if (doc.is_object()) {
-      FUZZ_CHECK(valid_json(json::capped_object(doc.get_object().value_unsafe(), 64)));
+      FUZZ_CHECK(ew::fuzz::valid_json(json::capped_object(doc.get_object().value_unsafe(), 64)));
     }
     return;
   }
@@ -56,7 +46,7 @@ void check_string_escape(std::string_view text) {
   std::string quoted;
   ew::append_json_string(quoted, text);
   std::string_view back;
-  FUZZ_CHECK(checker().parse(quoted).get_string().get(back) == simdjson::SUCCESS);
+  FUZZ_CHECK(ew::fuzz::json_checker().parse(quoted).get_string().get(back) == simdjson::SUCCESS);
   FUZZ_CHECK(back == text);
 }
 

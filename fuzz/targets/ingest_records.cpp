@@ -2,14 +2,13 @@
 // events, each turned into storage records as the ingestion routes do. The first byte picks the
 // payload kind. Every text field stored is valid UTF-8 and every JSON field is valid JSON, since
 // the dashboard and the query API send them on as JSON; issue keys and titles are well-formed.
-#include <simdjson.h>
-
 #include <cmath>
 
 #include "check.h"
 #include "ingest/process.h"
 #include "ingest/sentry.h"
 #include "ingest/text.h"
+#include "json_check.h"
 
 using namespace ew::ingest;
 
@@ -21,12 +20,6 @@ bool utf8(std::string_view text) {
   return !find_invalid_utf8(text);
 }
 
-bool valid_json(const std::string& text) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::element ignored;
-  return parser.parse(text).get(ignored) == simdjson::SUCCESS;
-}
-
 void check_client(const ew::storage::ClientInfo& c) {
   FUZZ_CHECK(utf8(c.release) && utf8(c.environment) && utf8(c.page));
 }
@@ -36,7 +29,7 @@ void check_error(const ew::storage::ErrorRecord& r) {
   FUZZ_CHECK(r.title.size() <= 200 && r.culprit.size() <= 200);
   FUZZ_CHECK(utf8(r.title) && utf8(r.culprit) && utf8(r.type) && utf8(r.message));
   FUZZ_CHECK(utf8(r.level) && utf8(r.session) && utf8(r.user));
-  FUZZ_CHECK(r.detail_json.empty() || valid_json(r.detail_json));
+  FUZZ_CHECK(r.detail_json.empty() || ew::fuzz::valid_json(r.detail_json));
   check_client(r.client);
 }
 
@@ -77,7 +70,7 @@ void seed_payloads(int kind, std::string_view body) {
     for (SeedEvent& e : events) {
       ew::storage::AnalyticsRecord r = analytics_record(std::move(e), kNow, info);
       FUZZ_CHECK(utf8(r.name) && utf8(r.session) && utf8(r.user));
-      FUZZ_CHECK(valid_json(r.properties_json));
+      FUZZ_CHECK(ew::fuzz::valid_json(r.properties_json));
       check_client(r.client);
     }
   }

@@ -2,22 +2,15 @@
 // strings of the read API (time ranges, durations, limits, cursors). What is accepted is within
 // its documented bounds, answers are valid JSON, and a cursor or a timestamp edgewatch writes
 // reads back as the same value.
-#include <simdjson.h>
-
 #include "check.h"
 #include "deploy/deployment_json.h"
 #include "ingest/api_util.h"
+#include "json_check.h"
 #include "ops/time_util.h"
 
 namespace {
 
 constexpr std::int64_t kNow = 1'767'225'600'000;  // 2026-01-01
-
-bool valid_json(const std::string& text) {
-  static simdjson::dom::parser parser;
-  simdjson::dom::element ignored;
-  return parser.parse(text).get(ignored) == simdjson::SUCCESS;
-}
 
 void check_deployment(std::string_view body) {
   ew::deploy::ParsedDeployment parsed = ew::deploy::parse_deployment(body, kNow);
@@ -26,10 +19,10 @@ void check_deployment(std::string_view body) {
     FUZZ_CHECK(!d.version.empty() && d.version.size() <= ew::deploy::kMaxVersion);
     FUZZ_CHECK(d.environment.size() <= ew::deploy::kMaxEnvironment);
     FUZZ_CHECK(d.timestamp_ms <= kNow + ew::deploy::kMaxFutureMs);
-    FUZZ_CHECK(valid_json(ew::deploy::deployment_json(d)));
+    FUZZ_CHECK(ew::fuzz::valid_json(ew::deploy::deployment_json(d)));
   } else {
     for (const std::string& problem : parsed.problems) FUZZ_CHECK(!problem.empty());
-    FUZZ_CHECK(valid_json(ew::deploy::problems_json(parsed.problems, "req-1")));
+    FUZZ_CHECK(ew::fuzz::valid_json(ew::deploy::problems_json(parsed.problems, "req-1")));
   }
 }
 
