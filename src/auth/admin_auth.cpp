@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ew::auth {
@@ -134,20 +135,96 @@ SessionStore& sessions() {
   return store;
 }
 
-bool admin_ok(const Request& request, const std::string& token) {
-  if (token.empty()) return false;
+int GuessThrottle::retry_after_s(std::string_view address, std::int64_t now_ms) {
+  const int limit = limit_.load();
+  if (limit <= 0) return 0;
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(std::string(address));
+  if (it == failures_.end()) return 0;
+  const std::int64_t left = it->second.window_start + kWindowMs - now_ms;
+  if (left <= 0) {
+    failures_.erase(it);
+    return 0;
+  }
+  if (it->second.count < limit) return 0;
+  return static_cast<int>((left + 999) / 1000);
+}
+
+void GuessThrottle::failed(std::string_view address, std::int64_t now_ms) {
+  if (limit_.load() <= 0) return;
+  std::lock_guard lock(mutex_);
+  if (failures_.size() > 10'000) {
+    std::erase_if(failures_, [now_ms](const auto& kv) {
+      return now_ms - kv.second.window_start >= kWindowMs;
+    });
+    // Many addresses failing at once: fail open rather than grow without bound.
+    if (failures_.size() > 100'000) failures_.clear();
+  }
+  Entry& entry = failures_[std::string(address)];
+  if (entry.count == 0 || now_ms - entry.window_start >= kWindowMs) entry = {now_ms, 0};
+  ++entry.count;
+}
+
+void GuessThrottle::succeeded(std::string_view address) {
+  std::lock_guard lock(mutex_);
+  failures_.erase(std::string(address));
+}
+
+GuessThrottle& guesses() {
+  static GuessThrottle throttle;
+  return throttle;
+}
+
+Access admin_access(const Request& request, const std::string& token) {
+  if (token.empty()) return Access::kDenied;  // the API is closed: there is nothing to guess
   std::string_view auth = trim_space(request.header("Authorization"));
   if (auth.size() >= 7 && iequals(auth.substr(0, 7), "Bearer ")) {
-    return token_matches(trim_space(auth.substr(7)), token);
+    const std::int64_t now = now_ms();
+    if (guesses().retry_after_s(request.client_address, now) > 0) return Access::kThrottled;
+    // A success does not clear the address's failures (the sign-in form's does): scripts that
+    // hold the token would otherwise reset a guesser's count behind the same NAT on every call.
+    if (token_matches(trim_space(auth.substr(7)), token)) return Access::kGranted;
+    guesses().failed(request.client_address, now);
+    return Access::kDenied;
   }
   std::string_view id = cookie_value(request, kSessionCookie);
-  if (id.empty() || !sessions().valid(id, token, now_ms())) return false;
+  if (id.empty() || !sessions().valid(id, token, now_ms())) return Access::kDenied;
   if (request.method != Method::kGet && request.method != Method::kHead &&
       request.has_header("Origin") &&
       !origin_matches_host(request.header("Origin"), request.header("Host"))) {
-    return false;
+    return Access::kDenied;
   }
-  return true;
+  return Access::kGranted;
+}
+
+bool admin_ok(const Request& request, const std::string& token) {
+  return admin_access(request, token) == Access::kGranted;
+}
+
+Response unauthorized(std::string_view request_id) {
+  Response r =
+      error_response(401, "unauthorized",
+                     "a valid bearer token is required (Authorization: Bearer ...)", request_id);
+  r.add_header("WWW-Authenticate", "Bearer realm=\"edgewatch\"");
+  return r;
+}
+
+std::optional<Response> admin_refusal(const Request& request, const std::string& token) {
+  switch (admin_access(request, token)) {
+    case Access::kGranted:
+      return std::nullopt;
+    case Access::kDenied:
+      return unauthorized(request.request_id);
+    case Access::kThrottled:
+      break;
+  }
+  const int retry = std::max(1, guesses().retry_after_s(request.client_address, now_ms()));
+  Response r = error_response(
+      429, "too_many_attempts",
+      "too many wrong admin tokens from this address; try again in " + std::to_string(retry) + " s",
+      request.request_id);
+  r.add_header("Retry-After", std::to_string(retry));
+  return r;
 }
 
 }  // namespace ew::auth

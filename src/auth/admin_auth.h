@@ -1,9 +1,11 @@
 // Who may use the admin endpoints (/_edgewatch/api/..., the dashboard): a request carrying the
 // admin token as "Authorization: Bearer <token>", or the cookie of a session opened with that
 // token through POST /_edgewatch/login. The query API (src/ingest) and the operations endpoints
-// (src/ops) both ask admin_ok(); the dashboard module opens and closes sessions.
+// (src/ops) both ask admin_access(); the dashboard module opens and closes sessions. Wrong tokens,
+// through the sign-in form or the bearer header alike, are throttled per client address.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -57,10 +59,54 @@ class SessionStore {
 // The process's sessions.
 SessionStore& sessions();
 
-// True when the request may use the admin endpoints: the bearer token matches, or its
-// edgewatch_session cookie names a live session. A cookie alone does not authorize a
-// state-changing request (not GET or HEAD) that carries an Origin header naming another host
-// (SameSite=Strict already keeps cross-site requests from carrying the cookie).
+// Failed guesses of the admin token per client address, in fixed one-minute windows that start
+// at the first failure. The sign-in form and the bearer header count against one allowance, so
+// alternating between them buys a guesser nothing. Thread-safe; memory bounded (expired windows
+// are forgotten once 10000 addresses are tracked; past 100000 tracking restarts).
+class GuessThrottle {
+ public:
+  static constexpr int kDefaultLimit = 10;
+  static constexpr std::int64_t kWindowMs = 60'000;
+
+  // Failures allowed per address and minute; 0 turns the throttle off.
+  void set_limit(int failures_per_minute) { limit_.store(failures_per_minute); }
+  int limit() const { return limit_.load(); }
+  // Whole seconds until `address` may try again; 0 when it may try now.
+  int retry_after_s(std::string_view address, std::int64_t now_ms);
+  void failed(std::string_view address, std::int64_t now_ms);
+  void succeeded(std::string_view address);
+
+ private:
+  struct Entry {
+    std::int64_t window_start = 0;
+    int count = 0;
+  };
+  std::atomic<int> limit_{kDefaultLimit};
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> failures_;
+};
+
+// The process's throttle ([admin] failures_per_minute sets its limit).
+GuessThrottle& guesses();
+
+enum class Access : std::uint8_t { kGranted, kDenied, kThrottled };
+
+// Whether the request may use the admin endpoints. A bearer token from an address over its
+// allowance is kThrottled before it is compared (so a correct guess is not confirmed either); a
+// wrong one counts as a failed guess. Cookies are not counted: a session id is 256 random bits,
+// and a browser with an expired one would otherwise lock its own address out.
+Access admin_access(const Request& request, const std::string& token);
+
+// nullopt when admin_access() grants the request; otherwise the answer to send: 401 with
+// WWW-Authenticate, or 429 with Retry-After when its address is over its allowance.
+std::optional<Response> admin_refusal(const Request& request, const std::string& token);
+// The 401 of the admin endpoints.
+Response unauthorized(std::string_view request_id);
+
+// True when admin_access() grants the request: the bearer token matches (and its address is not
+// throttled), or its edgewatch_session cookie names a live session. A cookie alone does not
+// authorize a state-changing request (not GET or HEAD) that carries an Origin header naming another
+// host (SameSite=Strict already keeps cross-site requests from carrying the cookie).
 bool admin_ok(const Request& request, const std::string& token);
 
 std::int64_t now_ms();

@@ -22,50 +22,6 @@ constexpr std::string_view kLogoutPath = "/_edgewatch/logout";
 constexpr std::string_view kSessionPath = "/_edgewatch/session";
 constexpr std::string_view kTrafficPath = "/_edgewatch/api/traffic";
 
-// Failed logins allowed per client address and minute; more get 429.
-constexpr int kMaxFailures = 10;
-constexpr std::int64_t kFailureWindowMs = 60'000;
-
-class LoginThrottle {
- public:
-  // True when `address` may try again now.
-  bool allowed(std::string_view address, std::int64_t now) {
-    std::lock_guard lock(mutex_);
-    auto it = failures_.find(std::string(address));
-    if (it == failures_.end()) return true;
-    if (now - it->second.window_start >= kFailureWindowMs) {
-      failures_.erase(it);
-      return true;
-    }
-    return it->second.count < kMaxFailures;
-  }
-  void failed(std::string_view address, std::int64_t now) {
-    std::lock_guard lock(mutex_);
-    if (failures_.size() > 10'000) {
-      std::erase_if(failures_, [now](const auto& kv) {
-        return now - kv.second.window_start >= kFailureWindowMs;
-      });
-    }
-    auto& entry = failures_[std::string(address)];
-    if (entry.count == 0 || now - entry.window_start >= kFailureWindowMs) {
-      entry = {now, 0};
-    }
-    ++entry.count;
-  }
-  void succeeded(std::string_view address) {
-    std::lock_guard lock(mutex_);
-    failures_.erase(std::string(address));
-  }
-
- private:
-  struct Entry {
-    std::int64_t window_start = 0;
-    int count = 0;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Entry> failures_;
-};
-
 // The token of a login request: JSON {"token": "..."}, a form field token=..., or an
 // Authorization: Bearer header.
 std::optional<std::string> login_token(const Request& request) {
@@ -192,7 +148,7 @@ class DashboardModule final : public Module {
     login.max_body_size = 4096;
     router.exact(
         method_bit(Method::kPost), std::string(kLoginPath),
-        [token = token_, throttle = throttle_](Request& request, Responder& responder) {
+        [token = token_](Request& request, Responder& responder) {
           const std::int64_t now = auth::now_ms();
           const std::string rid(request.request_id);
           if (token.empty()) {
@@ -201,7 +157,9 @@ class DashboardModule final : public Module {
                 "no admin token is configured: set [admin] token or EDGEWATCH_ADMIN_TOKEN", rid));
             return;
           }
-          if (!throttle->allowed(request.client_address, now)) {
+          // One allowance per address for the form and the bearer header (auth::guesses()).
+          auth::GuessThrottle& throttle = auth::guesses();
+          if (throttle.retry_after_s(request.client_address, now) > 0) {
             Response r = error_response(429, "too_many_attempts",
                                         "too many failed logins; try again in a minute", rid);
             r.add_header("Retry-After", "60");
@@ -210,11 +168,11 @@ class DashboardModule final : public Module {
           }
           auto given = login_token(request);
           if (!given || !auth::token_matches(*given, token)) {
-            throttle->failed(request.client_address, now);
+            throttle.failed(request.client_address, now);
             responder.send(error_response(401, "unauthorized", "wrong token", rid));
             return;
           }
-          throttle->succeeded(request.client_address);
+          throttle.succeeded(request.client_address);
           const std::string id = auth::sessions().open(token, now);
           const auto max_age =
               std::chrono::duration_cast<std::chrono::seconds>(auth::SessionStore::kLifetime)
@@ -251,8 +209,8 @@ class DashboardModule final : public Module {
     router.exact(
         kGetHead, std::string(kTrafficPath),
         [token = token_, traffic = traffic_](Request& request, Responder& responder) {
-          if (!ops::bearer_ok(request, token)) {
-            responder.send(ops::unauthorized(request.request_id));
+          if (auto refusal = ops::admin_refusal(request, token)) {
+            responder.send(std::move(*refusal));
             return;
           }
           responder.send(ops::json_response(200, traffic->json()));
@@ -263,7 +221,6 @@ class DashboardModule final : public Module {
   std::shared_ptr<ops::Hub> hub_;
   std::shared_ptr<dashboard::Assets> assets_;
   std::shared_ptr<dashboard::TrafficHistory> traffic_;
-  std::shared_ptr<LoginThrottle> throttle_ = std::make_shared<LoginThrottle>();
   std::string token_;
 };
 

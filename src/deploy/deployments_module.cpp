@@ -133,8 +133,8 @@ class DeploymentsModule final : public Module {
     registrar.router().exact(
         method_bit(Method::kPost) | kGetHead, std::string(kPath),
         [context](Request& request, Responder& responder) {
-          if (!ops::bearer_ok(request, context->token)) {
-            responder.send(ops::unauthorized(request.request_id));
+          if (auto refusal = ops::admin_refusal(request, context->token)) {
+            responder.send(std::move(*refusal));
             return;
           }
           if (request.method == Method::kPost) {

@@ -136,6 +136,7 @@ void stats(IngestService& svc, Request& request, Responder& responder) {
             {"dropped_self_timings", s.dropped_self_timings.load()},
             {"dropped_session_limit", s.dropped_session_cap.load()},
             {"rate_limited", s.rate_limited.load()},
+            {"quota_limited", s.quota_limited.load()},
             {"queue_full", s.queue_full.load()},
             {"folded_metric_names", s.folded_metric_names.load()},
             {"duplicate_events", s.duplicate_events.load()},
@@ -174,8 +175,8 @@ void register_aggregate_api(std::shared_ptr<IngestService> svc, Router& router,
     router.exact(
         kGetHead, path,
         [svc, fn = fn](Request& request, Responder& responder) {
-          if (!bearer_ok(request, svc->options().admin_token)) {
-            responder.send(unauthorized(request.request_id));
+          if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
+            responder.send(std::move(*refusal));
             return;
           }
           fn(*svc, request, responder);

@@ -241,8 +241,8 @@ void register_issue_api(std::shared_ptr<IngestService> svc, Router& router,
                         const RouteOptions& options) {
   auto guarded = [svc](void (*fn)(IngestService&, Request&, Responder&)) {
     return [svc, fn](Request& request, Responder& responder) {
-      if (!bearer_ok(request, svc->options().admin_token)) {
-        responder.send(unauthorized(request.request_id));
+      if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
+        responder.send(std::move(*refusal));
         return;
       }
       fn(*svc, request, responder);
@@ -254,8 +254,8 @@ void register_issue_api(std::shared_ptr<IngestService> svc, Router& router,
   router.pattern(
       method_bit(Method::kPatch), "/_edgewatch/api/issues/{id}",
       [svc](Request& request, Responder& responder) {
-        if (!bearer_ok(request, svc->options().admin_token)) {
-          responder.send(unauthorized(request.request_id));
+        if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
+          responder.send(std::move(*refusal));
           return;
         }
         patch_issue(svc, request, responder);

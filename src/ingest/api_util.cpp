@@ -29,16 +29,8 @@ std::optional<storage::TimeMs> time_value(std::string_view text) {
 
 }  // namespace
 
-bool bearer_ok(const Request& request, const std::string& token) {
-  return auth::admin_ok(request, token);
-}
-
-Response unauthorized(std::string_view request_id) {
-  Response r =
-      error_response(401, "unauthorized",
-                     "a valid bearer token is required (Authorization: Bearer ...)", request_id);
-  r.add_header("WWW-Authenticate", "Bearer realm=\"edgewatch\"");
-  return r;
+std::optional<Response> admin_refusal(const Request& request, const std::string& token) {
+  return auth::admin_refusal(request, token);
 }
 
 std::optional<storage::TimeRange> time_range(std::string_view query, storage::TimeMs default_span,

@@ -10,11 +10,11 @@
 
 namespace ew::ingest {
 
-// True when the request carries "Authorization: Bearer <token>" (digests compared in constant
-// time) or the cookie of a dashboard session opened with that token: see auth/admin_auth.h. An
-// empty configured token never matches.
-bool bearer_ok(const Request& request, const std::string& token);
-Response unauthorized(std::string_view request_id);
+// nullopt when the request carries "Authorization: Bearer <token>" (digests compared in constant
+// time) or the cookie of a dashboard session opened with that token; otherwise the answer: 401,
+// or 429 with Retry-After when its address has sent too many wrong tokens. See
+// auth/admin_auth.h. An empty configured token never matches.
+std::optional<Response> admin_refusal(const Request& request, const std::string& token);
 
 // Query parameter errors become 400 answers naming the parameter.
 struct ParamError {

@@ -1,6 +1,18 @@
 #include "ingest/envelope.h"
 
 namespace ew::ingest {
+namespace {
+
+std::string item_at(std::size_t index, std::size_t byte) {
+  return "item " + std::to_string(index) + " (at byte " + std::to_string(byte) + ")";
+}
+
+std::string beyond(std::size_t index, std::size_t byte, std::size_t length, std::size_t left) {
+  return item_at(index, byte) + ": \"length\" " + std::to_string(length) +
+         " points beyond the envelope (" + std::to_string(left) + " bytes follow its header)";
+}
+
+}  // namespace
 
 bool split_envelope(std::string_view body, const ItemLengthReader& read_length,
                     std::size_t max_items, EnvelopeFrames& out, std::string& error) {
@@ -24,19 +36,24 @@ bool split_envelope(std::string_view body, const ItemLengthReader& read_length,
       return false;
     }
     const std::size_t header_start = pos;
+    const std::size_t index = out.items.size();
     std::size_t nl = body.find('\n', pos);
     EnvelopeItem item;
     item.header =
         body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     ItemLength info = read_length(item.header);
     if (!info.valid) {
-      error = "invalid item header at byte " + std::to_string(header_start);
+      error = item_at(index, header_start) + ": invalid item header (expected a JSON object)";
+      return false;
+    }
+    if (!info.problem.empty()) {
+      error = item_at(index, header_start) + ": \"length\" " + info.problem;
       return false;
     }
     if (nl == std::string_view::npos) {
       // Header at the very end: an empty payload, unless a length promised bytes.
       if (info.length.value_or(0) > 0) {
-        error = "item at byte " + std::to_string(header_start) + " is shorter than its length";
+        error = beyond(index, header_start, *info.length, 0);
         return false;
       }
       out.items.push_back(item);
@@ -45,16 +62,15 @@ bool split_envelope(std::string_view body, const ItemLengthReader& read_length,
     pos = nl + 1;
     if (info.length) {
       if (*info.length > body.size() - pos) {
-        error = "item at byte " + std::to_string(header_start) + " declares length " +
-                std::to_string(*info.length) + " but only " + std::to_string(body.size() - pos) +
-                " bytes follow";
+        error = beyond(index, header_start, *info.length, body.size() - pos);
         return false;
       }
       item.payload = body.substr(pos, *info.length);
       pos += *info.length;
       if (pos < body.size()) {
         if (body[pos] != '\n') {
-          error = "expected a newline after the item payload at byte " + std::to_string(pos);
+          error = item_at(index, header_start) + ": expected a newline after its payload at byte " +
+                  std::to_string(pos);
           return false;
         }
         ++pos;

@@ -26,11 +26,17 @@ struct EnvelopeFrames {
 
 struct ItemLength {
   bool valid = true;                  // the header line is a JSON object
-  std::optional<std::size_t> length;  // its "length", when present
+  std::optional<std::size_t> length;  // its "length", when present and well-formed
+  // Why a present "length" is unusable (not a non-negative integer), e.g. "is negative (-1)";
+  // empty when it is usable or absent. The whole envelope is then refused: guessing where a
+  // payload ends would read the next item's bytes as this one's.
+  std::string problem;
 };
 using ItemLengthReader = std::function<ItemLength(std::string_view item_header)>;
 
-// False with `error` (what and at which byte) when the framing is malformed.
+// False with `error` (which item, counted from 0, what is wrong and at which byte) when the
+// framing is malformed, including a "length" that is not a non-negative integer or that points
+// beyond the end of the envelope.
 bool split_envelope(std::string_view body, const ItemLengthReader& read_length,
                     std::size_t max_items, EnvelopeFrames& out, std::string& error);
 

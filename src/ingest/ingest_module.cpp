@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "auth/admin_auth.h"
 #include "ingest/options.h"
 #include "ingest/routes.h"
 #include "ingest/service.h"
@@ -13,6 +14,14 @@
 
 namespace ew {
 namespace {
+
+void write_quota_metrics(ops::MetricWriter& w, const ingest::ProjectQuotas& quotas) {
+  w.counter("edgewatch_ingest_quota_refusals_total",
+            "Ingestion requests refused with 429 because a quota was reached, by quota");
+  for (ingest::Quota q : ingest::kQuotas) {
+    w.sample({{"quota", ingest::quota_name(q)}}, static_cast<double>(quotas.refused(q)));
+  }
+}
 
 class IngestModule final : public Module {
  public:
@@ -29,6 +38,8 @@ class IngestModule final : public Module {
 
   void start(const config::Settings& settings, Registrar& registrar) override {
     ingest::IngestOptions options = ingest::ingest_options(settings);
+    // [admin] is declared here; the throttle guards the dashboard and operations endpoints too.
+    auth::guesses().set_limit(options.admin_failures_per_minute);
     if (!options.enabled && !options.sentry_enabled) {
       spdlog::info("ingest: disabled");
       return;
@@ -75,6 +86,7 @@ class IngestModule final : public Module {
     hub->set_monitoring(observer_);
     hub->metrics().add("ingest", [s = service_, o = observer_](ops::MetricWriter& w) {
       o->write_metrics(w, s->writer().stats());
+      write_quota_metrics(w, s->quotas());
     });
     registrar.on_stop([hub, o = observer_] {
       hub->set_storage_probe(nullptr);

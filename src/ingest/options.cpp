@@ -65,6 +65,18 @@ void declare_ingest_settings(config::Schema& schema) {
               "Distinct metric name and tag combinations; later ones lose their tags", 1,
               10'000'000),
       key("retry_after", Kind::kDuration, "1s", "Retry-After sent when the queue is full"),
+      bounded("project_items_per_minute", Kind::kInt, "60000",
+              "Records one project may store per minute (the seed endpoints are project 0, "
+              "Sentry projects count on their own); beyond, 429 with X-Sentry-Rate-Limits. "
+              "0 = unlimited",
+              0, 4e9),
+      bounded("project_max_issues", Kind::kInt, "10000",
+              "Issues one project may have stored; at the quota its error events get 429 "
+              "(other records are still stored). 0 = unlimited",
+              0, 1e15),
+      key("max_database_size", Kind::kSize, "1GiB",
+          "Database file and WAL at most (this replica's); at the quota every ingestion request "
+          "gets 429 until retention frees space. 0 = unlimited"),
   };
 
   auto& sentry = schema.section("sentry", "Sentry-compatible ingestion for @sentry/browser");
@@ -123,6 +135,10 @@ void declare_ingest_settings(config::Schema& schema) {
         spec.secret = true;
         return spec;
       }(),
+      bounded("failures_per_minute", Kind::kInt, "10",
+              "Wrong admin tokens (sign-in form and Authorization: Bearer together) one client "
+              "address may send per minute; more get 429 with Retry-After. 0 = unlimited",
+              0, 1'000'000),
   };
 }
 
@@ -180,6 +196,9 @@ IngestOptions ingest_options(const config::Settings& settings) {
   o.max_metric_series = static_cast<std::size_t>(i.get_int("max_metric_series"));
   o.retry_after_s =
       std::max<int>(1, static_cast<int>(i.get_duration("retry_after").count() / 1000));
+  o.quotas.items_per_minute = static_cast<std::uint32_t>(i.get_int("project_items_per_minute"));
+  o.quotas.max_issues = i.get_int("project_max_issues");
+  o.quotas.max_database_bytes = i.get_size("max_database_size");
 
   const config::Table& s = settings.section("sentry");
   o.sentry_enabled = s.get_bool("enabled");
@@ -208,6 +227,8 @@ IngestOptions ingest_options(const config::Settings& settings) {
   o.writer.retention_interval = r.get_duration("interval");
 
   o.admin_token = settings.section("admin").get_string("token");
+  o.admin_failures_per_minute =
+      static_cast<int>(settings.section("admin").get_int("failures_per_minute"));
   return o;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "ingest/quota.h"
 #include "ingest/seed.h"
 #include "ingest/sentry.h"
 #include "storage/sqlite_store.h"
@@ -33,6 +34,7 @@ struct IngestOptions {
   std::size_t max_metric_names = 500;
   std::size_t max_metric_series = 5000;
   int retry_after_s = 1;
+  QuotaOptions quotas;  // per project, for the seed endpoints (project 0) and Sentry alike
 
   bool sentry_enabled = true;
   std::vector<SentryProject> projects;
@@ -45,6 +47,7 @@ struct IngestOptions {
   storage::SqliteOptions sqlite;
   storage::WriterOptions writer;
   std::string admin_token;
+  int admin_failures_per_minute = 10;  // wrong admin tokens per client address; 0 = off
 };
 
 void declare_ingest_settings(config::Schema& schema);

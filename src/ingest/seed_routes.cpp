@@ -237,13 +237,23 @@ void handle(IngestService& svc, Kind kind, Request& request, Responder& responde
     }
     return;
   }
+  if (std::optional<QuotaRefusal> refusal =
+          svc.admit(storage::kSeedProject, batch, info.received)) {
+    Response r = error_with_retry(429, "quota_exceeded", refusal->message, request_id,
+                                  refusal->retry_after_s);
+    // The Sentry SDK's header too: a client that knows it can tell which quota and for how long.
+    r.add_header("X-Sentry-Rate-Limits", refusal->rate_limits);
+    responder.send(std::move(r));
+    return;
+  }
   auto on_commit = [tally, request_id](const storage::WriteOutcome& outcome) {
     return json_response(200, answer_body(outcome.stored, tally, request_id));
   };
   auto on_failure = [request_id](int code, const std::string& text) {
     return error_with_retry(code, "storage_unavailable", text, request_id, 5);
   };
-  switch (svc.submit(std::move(batch), responder, std::move(on_commit), std::move(on_failure))) {
+  switch (svc.submit(std::move(batch), responder, std::move(on_commit), std::move(on_failure),
+                     storage::kSeedProject)) {
     case IngestService::Submitted::kQueued:
       return;
     case IngestService::Submitted::kFull:

@@ -205,6 +205,32 @@ std::string build_detail(const json::object& event, const SentryEvent& ev,
   return d.take();
 }
 
+// An item header's "length": absent or null means "to the next newline"; anything but a
+// non-negative integer is a problem (a float or a string once read as a rounded or absent length,
+// a negative one as none at all, and the payload boundary then came from a guess).
+void item_length(const json::object& header, ItemLength& info) {
+  std::optional<json::element> e = json::get(header, "length");
+  if (!e || e->is_null()) return;
+  static_assert(sizeof(std::size_t) == sizeof(std::uint64_t), "any uint64 fits a size_t");
+  if (e->is_uint64()) {
+    // 2^64-1 included: split_envelope finds that it points beyond the envelope.
+    info.length = static_cast<std::size_t>(e->get_uint64().value_unsafe());
+  } else if (e->is_int64()) {
+    const std::int64_t n = e->get_int64().value_unsafe();
+    if (n < 0) {
+      info.problem = "is negative (" + std::to_string(n) + ")";
+    } else {
+      info.length = static_cast<std::size_t>(n);
+    }
+  } else if (e->is_double()) {
+    info.problem = "is not an integer (" + json::minify(*e) + ")";
+  } else if (e->is_string()) {
+    info.problem = "is a string, expected a non-negative integer";
+  } else {
+    info.problem = "is not a number, expected a non-negative integer";
+  }
+}
+
 }  // namespace
 
 bool parse_envelope(std::string_view body, const SentryLimits& limits, EnvelopeFrames& frames,
@@ -217,11 +243,7 @@ bool parse_envelope(std::string_view body, const SentryLimits& limits, EnvelopeF
       info.valid = false;
       return info;
     }
-    double length;
-    if (json::get_number(e.get_object().value_unsafe(), "length", length) == Got::kOk &&
-        length >= 0 && length <= 1e12) {
-      info.length = static_cast<std::size_t>(length);
-    }
+    item_length(e.get_object().value_unsafe(), info);
     return info;
   };
   if (!split_envelope(body, read_length, limits.max_items, frames, error)) return false;

@@ -40,6 +40,15 @@ Response rate_limited(int retry_after_s, std::string_view reason) {
   return r;
 }
 
+// A project quota: the SDK reads X-Sentry-Rate-Limits (its categories and seconds) and drops
+// what it would send into the limit until then, instead of retrying at once.
+Response over_quota(const QuotaRefusal& refusal) {
+  Response r = detail(429, "rate limited: " + refusal.message);
+  r.add_header("Retry-After", std::to_string(refusal.retry_after_s));
+  r.add_header("X-Sentry-Rate-Limits", refusal.rate_limits);
+  return r;
+}
+
 Response id_answer(std::string_view event_id) {
   JsonOut o;
   o.begin_object();
@@ -242,13 +251,18 @@ void handle(IngestService& svc, bool store_endpoint, Request& request, Responder
     responder.send(id_answer(event_id));
     return;
   }
+  if (std::optional<QuotaRefusal> refusal = svc.admit(project->id, batch, info.received)) {
+    responder.send(over_quota(*refusal));
+    return;
+  }
   auto on_commit = [event_id](const storage::WriteOutcome&) { return id_answer(event_id); };
   auto on_failure = [](int code, const std::string& text) {
     Response r = detail(code, text);
     r.add_header("Retry-After", "5");
     return r;
   };
-  switch (svc.submit(std::move(batch), responder, std::move(on_commit), std::move(on_failure))) {
+  switch (svc.submit(std::move(batch), responder, std::move(on_commit), std::move(on_failure),
+                     project->id)) {
     case IngestService::Submitted::kQueued:
       return;
     case IngestService::Submitted::kFull:

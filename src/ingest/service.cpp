@@ -29,7 +29,32 @@ IngestService::IngestService(IngestOptions options)
       key_limit_(options_.key_rate, options_.key_burst),
       sessions_(options_.session_items_per_minute),
       names_(options_.max_metric_names, options_.max_metric_series),
-      own_paths_{options_.analytics_path, options_.metrics_path, options_.errors_path} {}
+      quotas_(options_.quotas, quota_projects(options_), options_.sqlite.path),
+      own_paths_{options_.analytics_path, options_.metrics_path, options_.errors_path} {
+  resync_issues();
+}
+
+void IngestService::resync_issues() {
+  if (!quotas_.issues_enabled()) return;
+  auto counts = store_->issues_per_project();
+  if (counts) quotas_.set_issues(*counts);
+}
+
+std::optional<QuotaRefusal> IngestService::admit(std::int64_t project,
+                                                 const storage::WriteBatch& batch,
+                                                 std::int64_t now_ms) {
+  if (quotas_.issues_enabled() && quotas_.issues_resync_due(now_ms)) resync_issues();
+  std::optional<QuotaRefusal> refusal =
+      quotas_.admit(project, batch.size(), !batch.errors.empty(), now_ms);
+  if (refusal) ++stats_.quota_limited;
+  return refusal;
+}
+
+std::vector<std::int64_t> quota_projects(const IngestOptions& options) {
+  std::vector<std::int64_t> ids{storage::kSeedProject};
+  for (const SentryProject& p : options.projects) ids.push_back(p.id);
+  return ids;
+}
 
 IngestService::~IngestService() {
   stop();
@@ -40,15 +65,17 @@ void IngestService::stop() {
 }
 
 IngestService::Submitted IngestService::submit(storage::WriteBatch batch, Responder& responder,
-                                               OnCommit on_commit, OnFailure on_failure) {
+                                               OnCommit on_commit, OnFailure on_failure,
+                                               std::int64_t project) {
   auto holder = std::make_shared<Responder>(std::move(responder));
   const std::size_t records = batch.size();
-  auto done = [this, holder, records, on_commit = std::move(on_commit),
+  auto done = [this, holder, records, project, on_commit = std::move(on_commit),
                on_failure = std::move(on_failure)](const storage::WriteOutcome* outcome,
                                                    const std::string* error) {
     if (outcome) {
       stats_.accepted += outcome->stored;
       stats_.duplicate_events += outcome->duplicates;
+      if (project >= 0) quotas_.add_issues(project, outcome->new_issues);
       holder->send(on_commit(*outcome));
     } else {
       stats_.storage_failures += records;

@@ -16,6 +16,7 @@
 #include "core/handler.h"
 #include "ingest/guards.h"
 #include "ingest/options.h"
+#include "ingest/quota.h"
 #include "storage/store.h"
 #include "storage/writer.h"
 
@@ -29,6 +30,7 @@ struct IngestStats {
   std::atomic<std::uint64_t> dropped_self_timings{0};
   std::atomic<std::uint64_t> dropped_session_cap{0};
   std::atomic<std::uint64_t> rate_limited{0};
+  std::atomic<std::uint64_t> quota_limited{0};  // requests refused by a project quota
   std::atomic<std::uint64_t> queue_full{0};
   std::atomic<std::uint64_t> folded_metric_names{0};
   std::atomic<std::uint64_t> duplicate_events{0};
@@ -41,6 +43,9 @@ struct IngestStats {
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> sentry_items_;
 };
+
+// Every project the quotas know: 0 (the seed endpoints) and the configured Sentry projects.
+std::vector<std::int64_t> quota_projects(const IngestOptions& options);
 
 class IngestService {
  public:
@@ -61,6 +66,11 @@ class IngestService {
   TokenBuckets& key_limit() { return key_limit_; }
   SessionWindow& sessions() { return sessions_; }
   NameGuard& names() { return names_; }
+  ProjectQuotas& quotas() { return quotas_; }
+  // The project quotas' verdict on storing `batch` for `project` (0: the seed endpoints);
+  // re-reads the stored issue counts when they are a minute old.
+  std::optional<QuotaRefusal> admit(std::int64_t project, const storage::WriteBatch& batch,
+                                    std::int64_t now_ms);
   // The seed endpoints' paths, whose resource timings are dropped.
   std::span<const std::string> own_paths() const { return own_paths_; }
 
@@ -69,11 +79,14 @@ class IngestService {
   enum class Submitted : std::uint8_t { kQueued, kFull, kStopped };
   // Queues the batch. On kQueued the responder has been taken and will be answered with
   // on_commit(outcome) after COMMIT, or on_failure(503, ...) if the commit fails. Otherwise the
-  // responder is left with the caller, who answers it.
+  // responder is left with the caller, who answers it. The issues a commit creates are counted
+  // against `project`'s quota (-1: none).
   Submitted submit(storage::WriteBatch batch, Responder& responder, OnCommit on_commit,
-                   OnFailure on_failure);
+                   OnFailure on_failure, std::int64_t project = -1);
 
  private:
+  void resync_issues();
+
   IngestOptions options_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<storage::Writer> writer_;
@@ -82,6 +95,7 @@ class IngestService {
   TokenBuckets key_limit_;
   SessionWindow sessions_;
   NameGuard names_;
+  ProjectQuotas quotas_;
   std::vector<std::string> own_paths_;
 };
 

@@ -8,26 +8,18 @@
 #include <chrono>
 #include <ctime>
 
+#include "core/json_text.h"
+
 namespace ew::log {
 namespace {
 
 AccessFormat g_access_format = AccessFormat::kJson;
 std::shared_ptr<spdlog::logger> g_access;
 
+// Request paths and User-Agents are the client's bytes: escaped as JSON, with invalid UTF-8
+// replaced by U+FFFD, so every line is valid UTF-8 (and valid JSON) for whatever reads it.
 void append_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\u00";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
+  append_json_escaped(out, text);
 }
 
 // RFC 3339 UTC with microseconds, cached per thread for the whole-second part.

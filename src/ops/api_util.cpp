@@ -3,7 +3,6 @@
 #include "auth/admin_auth.h"
 
 namespace ew::ops {
-namespace {}  // namespace
 
 std::string admin_token(const config::Settings& settings) {
   if (settings.sections.find("admin") == settings.sections.end()) return {};
@@ -22,12 +21,12 @@ bool bearer_ok(const Request& request, const std::string& token) {
   return auth::admin_ok(request, token);
 }
 
+std::optional<Response> admin_refusal(const Request& request, const std::string& token) {
+  return auth::admin_refusal(request, token);
+}
+
 Response unauthorized(std::string_view request_id) {
-  Response r =
-      error_response(401, "unauthorized",
-                     "a valid bearer token is required (Authorization: Bearer ...)", request_id);
-  r.add_header("WWW-Authenticate", "Bearer realm=\"edgewatch\"");
-  return r;
+  return auth::unauthorized(request_id);
 }
 
 }  // namespace ew::ops

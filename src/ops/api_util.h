@@ -22,6 +22,10 @@ std::string admin_token(const config::Settings& settings);
 // the cookie of a dashboard session opened with that token, and token is not empty: see
 // auth/admin_auth.h.
 bool bearer_ok(const Request& request, const std::string& token);
+// nullopt when bearer_ok() would be true; otherwise the answer: 401, or 429 with Retry-After when
+// the client address has sent too many wrong tokens (auth::GuessThrottle). Prefer this to
+// bearer_ok() + unauthorized(), which answer a throttled address 401.
+std::optional<Response> admin_refusal(const Request& request, const std::string& token);
 Response unauthorized(std::string_view request_id);
 
 // The directory of the monitoring database ([storage] path), where edgewatch keeps its other

@@ -403,4 +403,17 @@ Result<StoreCounts> SqliteStore::counts() {
   return c;
 }
 
+Result<std::vector<std::pair<std::int64_t, std::int64_t>>> SqliteStore::issues_per_project() {
+  auto conn = reader();
+  if (!conn) return Error{conn.error()};
+  Db& db = **conn;
+  // Walks the (project, fingerprint) unique index; no table rows are read.
+  Stmt q(db, "SELECT project, COUNT(*) FROM issues GROUP BY project");
+  if (!q.ok()) return query_error(db);
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  while (q.step()) out.emplace_back(q.int64(0), q.int64(1));
+  if (q.failed()) return query_error(db);
+  return out;
+}
+
 }  // namespace ew::storage::sqlite

@@ -47,6 +47,7 @@ class SqliteStore final : public Store {
   Result<std::vector<MetricRow>> metrics(const MetricQuery& query) override;
   Result<std::vector<AnalyticsRow>> analytics(const AnalyticsQuery& query) override;
   Result<StoreCounts> counts() override;
+  Result<std::vector<std::pair<std::int64_t, std::int64_t>>> issues_per_project() override;
 
  private:
   // A read connection borrowed from the pool for one query.

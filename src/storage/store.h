@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/records.h"
@@ -211,6 +212,11 @@ class Store {
   virtual Result<std::vector<MetricRow>> metrics(const MetricQuery& query) = 0;
   virtual Result<std::vector<AnalyticsRow>> analytics(const AnalyticsQuery& query) = 0;
   virtual Result<StoreCounts> counts() = 0;
+  // Stored issues per project, (project, issues), for the ingestion quotas. Stores that cannot
+  // count cheaply report none.
+  virtual Result<std::vector<std::pair<std::int64_t, std::int64_t>>> issues_per_project() {
+    return std::vector<std::pair<std::int64_t, std::int64_t>>{};
+  }
 };
 
 }  // namespace ew::storage

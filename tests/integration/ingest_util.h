@@ -11,9 +11,62 @@
 #include <memory>
 #include <string>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 namespace ew::test {
+
+// One request (with Connection: close) to 127.0.0.1:port from the loopback address `source`, such
+// as "127.0.0.2": the whole of 127/8 is loopback, so edgewatch sees another client address. An
+// incomplete response (complete == false) when a step fails.
+inline HttpResponse http_as_client(const std::string& source, int port, const std::string& method,
+                                   const std::string& target,
+                                   const std::vector<std::string>& headers = {},
+                                   const std::string& body = "") {
+  HttpResponse r;
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    if (fd >= 0) close(fd);
+    return r;
+  }
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n";
+  for (const std::string& h : headers) request += h + "\r\n";
+  if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "Connection: close\r\n\r\n" + body;
+  std::string data;
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    char buf[16384];
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, remaining_ms(deadline)) <= 0) break;
+      const ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      data.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  close(fd);
+  const std::size_t end = data.find("\r\n\r\n");
+  if (end == std::string::npos) return r;
+  r = parse_response_head(data.substr(0, end));
+  r.body = data.substr(end + 4);
+  r.complete = true;
+  return r;
+}
 
 inline constexpr const char* kToken = "test-admin-token-0123456789";
 inline constexpr const char* kSentryKey = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";

@@ -237,12 +237,95 @@ TEST(IngestParse, EnvelopeFraming) {
   EXPECT_EQ(f.items[0].payload, "");
   // Malformed: short read, garbage after an explicit payload, bad item header, too many items.
   EXPECT_FALSE(split_envelope("{}\n{\"length\":10}\nabc", naive_length(), 100, f, error));
-  EXPECT_NE(error.find("declares length 10"), std::string::npos);
+  EXPECT_NE(error.find("\"length\" 10 points beyond the envelope"), std::string::npos) << error;
   EXPECT_FALSE(split_envelope("{}\n{\"length\":2}\nabc", naive_length(), 100, f, error));
   EXPECT_NE(error.find("expected a newline"), std::string::npos);
   EXPECT_FALSE(split_envelope("{}\nnot json\nx", naive_length(), 100, f, error));
   EXPECT_FALSE(split_envelope("{}\n{}\n1\n{}\n2\n{}\n3", naive_length(), 2, f, error));
   EXPECT_FALSE(split_envelope("", naive_length(), 100, f, error));
+}
+
+// Item headers whose "length" is not a non-negative integer that fits in the envelope are
+// refused, naming the item and what is wrong; before, a negative length, a string or 2^64-1 was
+// read as "no length" and a float was rounded, so the payload boundary was a guess.
+struct FramedEnvelope {
+  bool ok = false;
+  std::string error;
+  EnvelopeFrames frames;
+};
+
+FramedEnvelope parse_framed(const std::string& body) {
+  FramedEnvelope p;
+  SentryLimits limits;
+  EnvelopeHeader header;
+  p.ok = parse_envelope(body, limits, p.frames, header, p.error);
+  return p;
+}
+
+// A valid first item, then a second whose header carries `length`.
+std::string with_second_length(const std::string& length) {
+  return "{}\n{\"type\":\"session\",\"length\":2}\n{}\n{\"type\":\"event\",\"length\":" + length +
+         "}\n{}\n";
+}
+
+TEST(IngestEnvelopeLength, WellFormedLengthsAreAccepted) {
+  FramedEnvelope p = parse_framed(with_second_length("2"));
+  ASSERT_TRUE(p.ok) << p.error;
+  ASSERT_EQ(p.frames.items.size(), 2u);
+  EXPECT_EQ(p.frames.items[1].payload, "{}");
+  // Zero, absent and null lengths: an empty payload, or one running to the newline.
+  p = parse_framed("{}\n{\"type\":\"x\",\"length\":0}\n\n{\"type\":\"y\",\"length\":null}\n{}\n");
+  ASSERT_TRUE(p.ok) << p.error;
+  ASSERT_EQ(p.frames.items.size(), 2u);
+  EXPECT_EQ(p.frames.items[0].payload, "");
+  EXPECT_EQ(p.frames.items[1].payload, "{}");
+}
+
+TEST(IngestEnvelopeLength, NegativeLengthIsRefusedNamingTheItem) {
+  FramedEnvelope p = parse_framed(with_second_length("-1"));
+  EXPECT_FALSE(p.ok);
+  EXPECT_NE(p.error.find("item 1 "), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("\"length\" is negative (-1)"), std::string::npos) << p.error;
+}
+
+TEST(IngestEnvelopeLength, FloatLengthIsRefused) {
+  for (const std::string length : {"1.5", "2.0", "1e3"}) {
+    FramedEnvelope p = parse_framed(with_second_length(length));
+    EXPECT_FALSE(p.ok) << length;
+    EXPECT_NE(p.error.find("item 1 "), std::string::npos) << p.error;
+    EXPECT_NE(p.error.find("\"length\" is not an integer"), std::string::npos) << p.error;
+  }
+}
+
+TEST(IngestEnvelopeLength, StringAndOtherTypesAreRefused) {
+  FramedEnvelope p = parse_framed(with_second_length("\"2\""));
+  EXPECT_FALSE(p.ok);
+  EXPECT_NE(p.error.find("item 1 "), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("\"length\" is a string"), std::string::npos) << p.error;
+  for (const std::string length : {"true", "[2]", "{}"}) {
+    p = parse_framed(with_second_length(length));
+    EXPECT_FALSE(p.ok) << length;
+    EXPECT_NE(p.error.find("\"length\" is not a number"), std::string::npos) << p.error;
+  }
+}
+
+TEST(IngestEnvelopeLength, LengthBeyondTheEnvelopeIsRefused) {
+  FramedEnvelope p = parse_framed(with_second_length("18446744073709551615"));  // 2^64-1
+  EXPECT_FALSE(p.ok);
+  EXPECT_NE(p.error.find("item 1 "), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("\"length\" 18446744073709551615 points beyond the envelope"),
+            std::string::npos)
+      << p.error;
+  p = parse_framed(with_second_length("4"));
+  EXPECT_FALSE(p.ok);
+  EXPECT_NE(p.error.find("points beyond the envelope (3 bytes follow its header)"),
+            std::string::npos)
+      << p.error;
+  // An item header at the very end that promises bytes.
+  p = parse_framed("{}\n{\"type\":\"event\",\"length\":5}");
+  EXPECT_FALSE(p.ok);
+  EXPECT_NE(p.error.find("item 0 "), std::string::npos) << p.error;
+  EXPECT_NE(p.error.find("points beyond the envelope"), std::string::npos) << p.error;
 }
 
 TEST(IngestParse, EnvelopeHeaderAndSentryEvent) {
