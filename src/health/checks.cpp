@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -160,41 +161,101 @@ ServiceHealth check_websocket(const UpstreamTarget& target, const std::string& p
                 r.ok ? "" : "handshake with " + url + ": " + r.error);
 }
 
+std::vector<ServiceHealth> route_health(const std::vector<ServiceHealth>& services,
+                                        const std::vector<UpstreamTarget>& targets) {
+  std::map<std::string, const ServiceHealth*> by_name;
+  for (const auto& s : services) by_name[s.service] = &s;
+  struct Tally {
+    int total = 0;
+    int usable = 0;
+    std::string why;  // what makes the unusable ones so
+  };
+  std::vector<std::pair<std::string, Tally>> routes;  // in configuration order
+  for (const auto& t : targets) {
+    auto it = by_name.find(upstream_service(t));
+    if (it == by_name.end()) continue;
+    auto route = std::find_if(routes.begin(), routes.end(),
+                              [&](const auto& r) { return r.first == t.route; });
+    if (route == routes.end()) route = routes.insert(routes.end(), {t.route, Tally{}});
+    Tally& tally = route->second;
+    ++tally.total;
+    std::string reason;
+    if (it->second->status == HealthStatus::kUnhealthy) {
+      reason = "fails its check";
+    } else if (!t.gateway_healthy) {
+      reason = "is marked down by the gateway's health checks";
+    } else if (t.circuit_open) {
+      reason = "is ejected by the circuit breaker";
+    }
+    if (reason.empty()) {
+      ++tally.usable;
+    } else {
+      tally.why += (tally.why.empty() ? "" : "; ") + t.url + " " + reason;
+    }
+  }
+  std::vector<ServiceHealth> out;
+  for (const auto& [route, tally] : routes) {
+    ServiceHealth s;
+    s.service = "route " + route;
+    s.kind = "route";
+    s.timestamp_ms = ops::now_ms();
+    if (tally.usable == 0) {
+      s.status = HealthStatus::kUnhealthy;
+      s.details = "no usable upstream: " + tally.why;
+    } else if (tally.usable < tally.total) {
+      s.status = HealthStatus::kDegraded;
+      s.details = std::to_string(tally.usable) + " of " + std::to_string(tally.total) +
+                  " upstreams usable: " + tally.why;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool behind_gateway(const ServiceHealth& service) {
+  return service.kind == "upstream" || service.kind == "websocket" || service.kind == "route";
+}
+
 HealthStatus overall_status(const std::vector<ServiceHealth>& services,
                             const std::vector<UpstreamTarget>& targets) {
   std::map<std::string, const ServiceHealth*> by_name;
   for (const auto& s : services) by_name[s.service] = &s;
   HealthStatus overall = HealthStatus::kHealthy;
   for (const auto& s : services) {
-    if (s.kind != "upstream" && s.kind != "websocket") overall = ops::worst(overall, s.status);
+    if (!behind_gateway(s)) overall = ops::worst(overall, s.status);
   }
-  // Per route and kind: how many checks were made and how many were unhealthy or degraded.
+  for (const auto& route : route_health(services, targets)) {
+    overall = ops::worst(overall, route.status);
+  }
+  // The WebSocket checks per route: how many were made and how many failed.
   struct Tally {
     int total = 0;
     int unhealthy = 0;
-    int degraded = 0;
   };
-  std::map<std::pair<std::string, std::string>, Tally> groups;
+  std::map<std::string, Tally> groups;
   for (const auto& t : targets) {
-    for (const char* kind : {"upstream", "websocket"}) {
-      std::string name =
-          std::string(kind) == "upstream" ? upstream_service(t) : websocket_service(t);
-      auto it = by_name.find(name);
-      if (it == by_name.end()) continue;
-      Tally& tally = groups[{t.route, kind}];
-      ++tally.total;
-      if (it->second->status == HealthStatus::kUnhealthy) ++tally.unhealthy;
-      if (it->second->status == HealthStatus::kDegraded) ++tally.degraded;
-    }
+    auto it = by_name.find(websocket_service(t));
+    if (it == by_name.end()) continue;
+    Tally& tally = groups[t.route];
+    ++tally.total;
+    if (it->second->status == HealthStatus::kUnhealthy) ++tally.unhealthy;
   }
-  for (const auto& [key, tally] : groups) {
+  for (const auto& [route, tally] : groups) {
     if (tally.unhealthy == tally.total) {
       overall = ops::worst(overall, HealthStatus::kUnhealthy);
-    } else if (tally.unhealthy > 0 || tally.degraded > 0) {
+    } else if (tally.unhealthy > 0) {
       overall = ops::worst(overall, HealthStatus::kDegraded);
     }
   }
   return overall;
+}
+
+int readiness_http_status(const ops::HealthReport& report, int upstream_down_status) {
+  if (report.overall != HealthStatus::kUnhealthy) return 200;
+  for (const auto& s : report.services) {
+    if (!behind_gateway(s) && s.status == HealthStatus::kUnhealthy) return 503;
+  }
+  return upstream_down_status;
 }
 
 }  // namespace ew::health

@@ -41,11 +41,27 @@ ops::ServiceHealth check_upstream(const UpstreamTarget& target, std::chrono::mil
 ops::ServiceHealth check_websocket(const UpstreamTarget& target, const std::string& path,
                                    std::chrono::milliseconds timeout);
 
-// The overall status: storage and disk count as they are; the upstreams (and separately the
-// WebSocket checks) of one route count as unhealthy only when all of them are, and as degraded
-// when some are, since the gateway then still has somewhere to send requests.
+// One entry per route ("route /api/", kind "route"): unhealthy when none of its upstreams is
+// usable (each fails its check, is marked down by the gateway's health checks, or is ejected by
+// its circuit breaker), degraded when some are not, healthy otherwise.
+std::vector<ops::ServiceHealth> route_health(const std::vector<ops::ServiceHealth>& services,
+                                             const std::vector<UpstreamTarget>& targets);
+
+// The overall status: storage and disk count as they are; a route counts as route_health says
+// (unhealthy only when no upstream is usable, since the gateway otherwise still has somewhere
+// to send requests), and the WebSocket checks of one route as unhealthy only when all are.
 ops::HealthStatus overall_status(const std::vector<ops::ServiceHealth>& services,
                                  const std::vector<UpstreamTarget>& targets);
+
+// True for checks of what lies behind the gateway (routes, upstreams, their WebSockets), as
+// opposed to edgewatch's own storage and disk.
+bool behind_gateway(const ops::ServiceHealth& service);
+
+// The HTTP status of /health/ready: 503 when edgewatch itself is unhealthy; when only what lies
+// behind the gateway is, `upstream_down_status` (200 by default: the edge still serves its
+// static files and answers the API with JSON errors, so taking it out of a load balancer would
+// only make things worse).
+int readiness_http_status(const ops::HealthReport& report, int upstream_down_status);
 
 // Service names used in reports and history.
 std::string upstream_service(const UpstreamTarget& target);

@@ -109,6 +109,9 @@ std::shared_ptr<const ops::HealthReport> Readiness::run_round() {
   report->services.push_back(
       check_disk(options_.data_dir, options_.disk_warn_free, options_.disk_min_free));
   for (auto& probe : probes) report->services.push_back(probe.get());
+  for (auto& route : route_health(report->services, upstreams)) {
+    report->services.push_back(std::move(route));
+  }
 
   report->overall = overall_status(report->services, upstreams);
   report->version = options_.version;

@@ -77,6 +77,11 @@ class ReadinessModule final : public Module {
             "Health history file (JSON lines); empty = edgewatch-health.jsonl in data_dir"),
         key("persist_history", Kind::kBool, "true",
             "Keep the health history in history_file so uptime survives restarts"),
+        ops::bounded("upstream_down_status", Kind::kInt, "200",
+                     "Status of /health/ready when only what lies behind the gateway is "
+                     "unhealthy (a route with no usable upstream): 200 keeps the edge in its "
+                     "load balancer, 503 takes it out",
+                     200, 503),
     };
   }
 
@@ -97,6 +102,11 @@ class ReadinessModule final : public Module {
       problems.push_back(
           "readiness.websocket_path: expected an absolute path (\"/ws\") or \"\", found \"" + ws +
           "\"");
+    }
+    auto down_status = s.get_int("upstream_down_status");
+    if (down_status != 200 && down_status != 503) {
+      problems.push_back("readiness.upstream_down_status: expected 200 or 503, found " +
+                         std::to_string(down_status));
     }
     if (s.get_size("disk_min_free") > s.get_size("disk_warn_free")) {
       problems.push_back(
@@ -134,7 +144,8 @@ class ReadinessModule final : public Module {
     if (auto problem = history->load(ops::now_ms())) spdlog::warn("readiness: {}", *problem);
 
     readiness_ = std::make_shared<health::Readiness>(o, hub_, proxies_, history);
-    register_routes(registrar.router(), ops::admin_token(settings));
+    register_routes(registrar.router(), ops::admin_token(settings),
+                    static_cast<int>(s.get_int("upstream_down_status")));
     hub_->metrics().add("readiness",
                         [r = readiness_](ops::MetricWriter& w) { write_metrics(w, *r); });
     readiness_->start();
@@ -142,15 +153,15 @@ class ReadinessModule final : public Module {
   }
 
  private:
-  void register_routes(Router& router, std::string token) {
+  void register_routes(Router& router, std::string token, int upstream_down_status) {
     RouteOptions ready;
     ready.name = "health_ready";
     ready.access_log = false;
     router.exact(
         kGetHead, std::string(kReadyPath),
-        [r = readiness_](Request&, Responder& responder) {
+        [r = readiness_, upstream_down_status](Request&, Responder& responder) {
           auto report = r->latest();
-          int status = report->overall == HealthStatus::kUnhealthy ? 503 : 200;
+          int status = health::readiness_http_status(*report, upstream_down_status);
           responder.send(ops::json_response(status, health::system_health_json(*report)));
         },
         ready);
@@ -160,8 +171,8 @@ class ReadinessModule final : public Module {
     router.exact(
         kGetHead, std::string(kHistoryPath),
         [r = readiness_, token = std::move(token)](Request& request, Responder& responder) {
-          if (auto refusal = ops::admin_refusal(request, token)) {
-            responder.send(std::move(*refusal));
+          if (!ops::bearer_ok(request, token)) {
+            responder.send(ops::unauthorized(request.request_id));
             return;
           }
           std::size_t limit = 100;

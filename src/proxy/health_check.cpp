@@ -60,6 +60,7 @@ net::awaitable<void> check_loop(Upstream& upstream, HealthCheckOptions options) 
   int successes = 0;
   int failures = 0;
   for (;;) {
+    auto probe_started = Clock::now();
     bool ok = co_await probe(upstream, options);
     successes = ok ? successes + 1 : 0;
     failures = ok ? 0 : failures + 1;
@@ -70,6 +71,11 @@ net::awaitable<void> check_loop(Upstream& upstream, HealthCheckOptions options) 
     } else if (!upstream.healthy() && successes >= options.healthy_threshold) {
       upstream.set_healthy(true);
       spdlog::info("upstream {} is up again", upstream.url());
+    }
+    // The upstream answers its health path: whatever ejected it earlier is over (a slow path, a
+    // burst of errors), so clients need not wait for the ejection to run out.
+    if (ok && upstream.healthy() && upstream.clear_ejection(probe_started)) {
+      spdlog::info("upstream {}: circuit closed by a passing health check", upstream.url());
     }
     timer.expires_after(options.interval);
     error_code ec;

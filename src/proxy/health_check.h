@@ -1,6 +1,7 @@
 // Active health checks: a background thread asks each upstream's health path on an interval
 // and marks it up after `healthy_threshold` successes in a row, down after
-// `unhealthy_threshold` failures in a row. Workers only read the resulting flag.
+// `unhealthy_threshold` failures in a row. Workers only read the resulting flag. A passing
+// check of an upstream marked up also lifts a circuit-breaker ejection older than the check.
 #pragma once
 
 #include <chrono>

@@ -511,16 +511,19 @@ net::awaitable<bool> Exchange::relay_response(http::response_parser<http::buffer
 }
 
 // Books one attempt's outcome; true when the client got its answer (or left).
-bool record(Upstream& upstream, const Attempt& result, StreamContext& ctx) {
+// Connect failures are the upstream's alone; anything later may be the request's doing.
+bool record(Pool& pool, Admission& admission, std::uint64_t client, const Attempt& result,
+            StreamContext& ctx) {
+  Upstream& upstream = *admission.upstream();
   auto now = Clock::now();
   switch (result.outcome) {
     case Outcome::kDone: {
       int klass = std::clamp(result.status / 100, 1, 5);
       upstream.stats.responses_by_class[klass - 1].fetch_add(1, std::memory_order_relaxed);
       if (is_failure_status(result.status) || result.upstream_failed) {
-        upstream.record_failure(now);
+        pool.record_failure(admission, client, Fault::kRequest, now);
       } else {
-        upstream.record_success();
+        pool.record_success(admission, client, now);
       }
       return true;
     }
@@ -529,7 +532,9 @@ bool record(Upstream& upstream, const Attempt& result, StreamContext& ctx) {
       ctx.keep_alive = false;
       return true;
     default:
-      upstream.record_failure(now);
+      pool.record_failure(
+          admission, client,
+          result.outcome == Outcome::kConnectFailed ? Fault::kUpstream : Fault::kRequest, now);
       return false;
   }
 }
@@ -545,11 +550,12 @@ const char* describe(Outcome outcome) {
   }
 }
 
-net::awaitable<void> write_error(StreamContext& ctx, int status, std::string_view message,
-                                 std::chrono::seconds retry_after) {
-  Response response =
-      error_response(status, "upstream_unavailable", message, ctx.request.request_id);
-  if (status == 503) response.add_header("Retry-After", std::to_string(retry_after.count()));
+net::awaitable<void> write_error(StreamContext& ctx, int status, std::string_view code,
+                                 std::string_view message, std::chrono::seconds retry_after) {
+  Response response = error_response(status, code, message, ctx.request.request_id);
+  if (status == 503 || status == 429) {
+    response.add_header("Retry-After", std::to_string(retry_after.count()));
+  }
   std::string head = "HTTP/1.1 " + std::to_string(status) + " ";
   head.append(reason_phrase(status));
   head += "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n";
@@ -593,6 +599,16 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
   }
   std::string target = rewrite_target(request.target, config_.prefix, config_.rewrite);
 
+  // A client whose requests keep failing while others are served waits, not the upstream.
+  std::uint64_t client = client_key(request.client_address);
+  if (auto wait = pool_->clients().blocked_for(client, Clock::now()); wait.count() > 0) {
+    if (has_body) ctx.keep_alive = false;  // its body is not read
+    co_await write_error(ctx, 429, "client_failing",
+                         "this client's recent requests keep failing upstream; retry later",
+                         std::chrono::ceil<std::chrono::seconds>(wait));
+    co_return;
+  }
+
   budget_->begin_request();
   std::vector<const Upstream*> tried;
   bool answered = false;
@@ -601,10 +617,10 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
   std::string failure = "no upstream is available";
   for (int attempt = 0; attempt <= config_.retries && !answered && error_status == 0; ++attempt) {
     auto now = Clock::now();
-    Upstream* upstream = pool_->pick(now, tried);
-    if (!upstream) break;
+    Admission admission = pool_->admit(now, tried);
+    if (!admission) break;
+    Upstream* upstream = admission.upstream();
     tried.push_back(upstream);
-    if (!upstream->try_begin_trial(now)) continue;
     bool retry = attempt > 0;
     if (retry && !budget_->try_begin_retry()) {
       failure = "the retry budget is exhausted";
@@ -619,7 +635,7 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
     Attempt result = co_await exchange.run();
     upstream->end();
     if (retry) budget_->end_retry();
-    answered = record(*upstream, result, ctx);
+    answered = record(*pool_, admission, client, result, ctx);
     if (answered) break;
     if (result.outcome != Outcome::kConnectFailed) only_connect_failures = false;
     if (result.body_consumed) ctx.keep_alive = false;  // the body is gone with the attempt
@@ -637,7 +653,8 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
   budget_->end_request();
   if (answered) co_return;
   if (error_status == 0) error_status = only_connect_failures ? 503 : 502;
-  co_await write_error(ctx, error_status, failure, pool_->retry_after(Clock::now()));
+  co_await write_error(ctx, error_status, "upstream_unavailable", failure,
+                       pool_->retry_after(Clock::now()));
 }
 
 }  // namespace ew::proxy

@@ -68,7 +68,40 @@ class ProxyModule final : public Module {
          1,
          1000},
         {"circuit_base_ejection", Kind::kDuration, "10s", "First ejection; doubles on repeat"},
-        {"circuit_max_ejection", Kind::kDuration, "5m", "Longest ejection"},
+        {"circuit_max_ejection", Kind::kDuration, "30s",
+         "Longest ejection; a passing active health check ends one sooner"},
+        {"circuit_min_clients",
+         Kind::kInt,
+         "2",
+         "Distinct client addresses among the failures that eject (connect failures count for "
+         "any); 1: one client's failures can eject",
+         {},
+         1,
+         8},
+        {"circuit_half_open_requests",
+         Kind::kInt,
+         "3",
+         "Requests let through at once after an ejection; that many successes close the circuit",
+         {},
+         1,
+         100},
+        {"panic_threshold",
+         Kind::kFloat,
+         "0.5",
+         "When fewer than this share of upstreams can take requests, send to all of them "
+         "anyway; 0: never",
+         {},
+         0,
+         1},
+        {"client_failures",
+         Kind::kInt,
+         "5",
+         "Failures in a row of one client's requests, while others are served, that hold "
+         "that client back (429); 0 disables",
+         {},
+         0,
+         1000},
+        {"client_penalty", Kind::kDuration, "10s", "How long such a client is held back"},
     };
   }
 
@@ -90,6 +123,11 @@ class ProxyModule final : public Module {
         problems.push_back(where +
                            ".upstreams: expected at least one http:// URL, found none "
                            "(set upstreams = [\"http://127.0.0.1:8004\"] or pass --upstream)");
+      }
+      if (e.get_duration("circuit_max_ejection") < e.get_duration("circuit_base_ejection")) {
+        problems.push_back(where +
+                           ".circuit_max_ejection: expected at least circuit_base_ejection, "
+                           "found less");
       }
       const auto& rewrite = e.get_string("rewrite");
       if (rewrite.empty() || rewrite.front() != '/') {
@@ -137,15 +175,21 @@ class ProxyModule final : public Module {
     circuit.consecutive_failures = static_cast<int>(e.get_int("circuit_failures"));
     circuit.base_ejection = e.get_duration("circuit_base_ejection");
     circuit.max_ejection = e.get_duration("circuit_max_ejection");
+    circuit.min_clients = static_cast<int>(e.get_int("circuit_min_clients"));
+    circuit.half_open_requests = static_cast<int>(e.get_int("circuit_half_open_requests"));
     std::vector<std::unique_ptr<Upstream>> upstreams;
     for (const auto& url : e.get_list("upstreams")) {
       auto parsed = config::parse_url(url);  // validated by the schema already
       upstreams.push_back(
           std::make_unique<Upstream>(url, parsed->host, parsed->port, parsed->path, circuit));
     }
-    auto balancer =
+    PoolOptions pool_options;
+    pool_options.balancer =
         e.get_string("balancer") == "round_robin" ? Balancer::kRoundRobin : Balancer::kLeastRequest;
-    auto pool = std::make_shared<Pool>(std::move(upstreams), balancer);
+    pool_options.panic_threshold = e.get_double("panic_threshold");
+    pool_options.clients.failures = static_cast<int>(e.get_int("client_failures"));
+    pool_options.clients.penalty = e.get_duration("client_penalty");
+    auto pool = std::make_shared<Pool>(std::move(upstreams), pool_options);
     auto budget = std::make_shared<RetryBudget>(e.get_double("retry_budget"), 3);
 
     HealthCheckOptions health;

@@ -543,7 +543,9 @@ TEST(Proxy, CircuitOpensAfterConsecutiveFailuresAndClosesAfterRecovery) {
   std::string dir = make_temp_dir();
   write_file(dir + "/p.toml", "[[proxy]]\nupstreams = [\"" + upstream_url(orchestrator) +
                                   "\"]\ncircuit_failures = 3\ncircuit_base_ejection = \"1s\"\n"
-                                  "health_check_path = \"\"\nretries = 0\n");
+                                  "health_check_path = \"\"\nretries = 0\n"
+                                  // The breaker alone: one client may eject; no panic routing.
+                                  "circuit_min_clients = 1\npanic_threshold = 0\n");
   ServerProcess edge({"--workers", "1", "--config", dir + "/p.toml"});
   HttpResponse control = http(orchestrator.port(), "POST", "/_control",
                               {"Content-Type: application/json"}, R"({"mode":"fail"})");

@@ -1,5 +1,5 @@
-// GET /health/ready and the health history on a running edgewatch: readiness turns 503 when
-// the upstream dies and back when it returns, changes are kept as history with uptime.
+// GET /health/ready and the health history on a running edgewatch: readiness turns unhealthy
+// when the upstream dies and back when it returns, changes are kept as history with uptime.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -61,7 +61,8 @@ TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
   ASSERT_TRUE(wait_until([&] { return ready(server, &status)["overall"] == "unhealthy"; },
                          std::chrono::seconds(10)));
   report = ready(server, &status);
-  EXPECT_EQ(status, 503);
+  EXPECT_EQ(status, 200);  // only the route is down: the edge stays ready (upstream_down_status)
+  EXPECT_EQ((*service(report, "route /api/"))["status"], "unhealthy");
   EXPECT_EQ((*service(report, api))["status"], "unhealthy");
   EXPECT_NE((*service(report, api))["details"].get<std::string>().find("Connection refused"),
             std::string::npos);

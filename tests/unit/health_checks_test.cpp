@@ -172,5 +172,48 @@ TEST(ReadinessChecks, OverallCountsARouteAsDownOnlyWhenAllItsUpstreamsAre) {
       HealthStatus::kUnhealthy);
 }
 
+// The problem found on main: one upstream, answering its health path but ejected by the
+// circuit breaker, left the route with nowhere to send requests while readiness said
+// "degraded".
+TEST(ReadinessChecks, ARouteWithNoUsableUpstreamIsUnhealthy) {
+  UpstreamTarget a = target(1001);
+  UpstreamTarget b = target(1002);
+  a.circuit_open = true;
+  auto services = std::vector<ops::ServiceHealth>{
+      service("storage", "storage", HealthStatus::kHealthy),
+      service(upstream_service(a), "upstream", HealthStatus::kDegraded),
+      service(upstream_service(b), "upstream", HealthStatus::kHealthy)};
+  auto routes = route_health(services, {a, b});
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].service, "route /api/");
+  EXPECT_EQ(routes[0].status, HealthStatus::kDegraded);
+  EXPECT_EQ(overall_status(services, {a, b}), HealthStatus::kDegraded);
+
+  b.gateway_healthy = false;  // the gateway's own checks marked the other one down
+  routes = route_health(services, {a, b});
+  EXPECT_EQ(routes[0].status, HealthStatus::kUnhealthy);
+  EXPECT_NE(routes[0].details.find("no usable upstream"), std::string::npos) << routes[0].details;
+  EXPECT_NE(routes[0].details.find("ejected by the circuit breaker"), std::string::npos);
+  EXPECT_EQ(overall_status(services, {a, b}), HealthStatus::kUnhealthy);
+
+  std::vector<ops::ServiceHealth> one{
+      service(upstream_service(a), "upstream", HealthStatus::kDegraded)};
+  EXPECT_EQ(overall_status(one, {a}), HealthStatus::kUnhealthy);
+}
+
+TEST(ReadinessChecks, OnlyEdgewatchsOwnTroubleAnswers503UnlessAsked) {
+  ops::HealthReport report;
+  report.overall = HealthStatus::kUnhealthy;
+  report.services = {service("storage", "storage", HealthStatus::kHealthy),
+                     service("route /api/", "route", HealthStatus::kUnhealthy)};
+  EXPECT_EQ(readiness_http_status(report, 200), 200);
+  EXPECT_EQ(readiness_http_status(report, 503), 503);
+  report.services[0].status = HealthStatus::kUnhealthy;
+  EXPECT_EQ(readiness_http_status(report, 200), 503);
+  report.overall = HealthStatus::kDegraded;
+  report.services[0].status = HealthStatus::kDegraded;
+  EXPECT_EQ(readiness_http_status(report, 503), 200);
+}
+
 }  // namespace
 }  // namespace ew::health
