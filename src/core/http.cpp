@@ -3,6 +3,7 @@
 #include "core/json_text.h"
 
 #include <array>
+#include <ctime>
 
 namespace ew {
 namespace {
@@ -106,6 +107,20 @@ Response error_response(int status, std::string_view code, std::string_view mess
   response.set_body(std::move(json), "application/json");
   response.add_header("Cache-Control", "no-store");
   return response;
+}
+
+std::string_view date_header_line() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char line[48];
+  thread_local std::size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    length = std::strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    cached_second = now;
+  }
+  return {line, length};
 }
 
 std::string_view reason_phrase(int status) {

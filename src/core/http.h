@@ -110,4 +110,8 @@ Response error_response(int status, std::string_view code, std::string_view mess
 
 std::string_view reason_phrase(int status);
 
+// "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\n" for now, rebuilt at most once a second per thread:
+// every response head edgewatch writes carries it.
+std::string_view date_header_line();
+
 }  // namespace ew

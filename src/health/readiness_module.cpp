@@ -171,8 +171,8 @@ class ReadinessModule final : public Module {
     router.exact(
         kGetHead, std::string(kHistoryPath),
         [r = readiness_, token = std::move(token)](Request& request, Responder& responder) {
-          if (!ops::bearer_ok(request, token)) {
-            responder.send(ops::unauthorized(request.request_id));
+          if (auto refusal = ops::admin_refusal(request, token)) {
+            responder.send(std::move(*refusal));
             return;
           }
           std::size_t limit = 100;

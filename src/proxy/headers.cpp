@@ -29,7 +29,8 @@ bool listed(std::string_view list, std::string_view name) {
 bool replaced_by_gateway(std::string_view name) {
   return iequals(name, "x-forwarded-proto") || iequals(name, "x-forwarded-host") ||
          iequals(name, "x-real-ip") || iequals(name, "x-request-id") ||
-         iequals(name, "x-forwarded-for") || iequals(name, "content-length");
+         iequals(name, "x-forwarded-for") || iequals(name, "content-length") ||
+         iequals(name, "expect") || iequals(name, "host");
 }
 
 }  // namespace
@@ -63,6 +64,11 @@ std::string upstream_request_head(const Request& request, std::string_view targe
   head += target;
   head += " HTTP/1.1\r\n";
   std::string_view connection = request.header("Connection");
+  std::string_view client_host = request.header("Host");
+  std::string_view host = !context.configured_host.empty() ? context.configured_host
+                          : !client_host.empty()           ? client_host
+                                                           : context.upstream_authority;
+  head.append("Host: ").append(host).append("\r\n");
   std::string_view forwarded_for;
   for (const auto& field : request.headers()) {
     if (iequals(field.name, "x-forwarded-for")) forwarded_for = field.value;
@@ -73,14 +79,12 @@ std::string upstream_request_head(const Request& request, std::string_view targe
     if (is_hop_by_hop(field.name, connection) || replaced_by_gateway(field.name)) continue;
     head.append(field.name).append(": ").append(field.value).append("\r\n");
   }
-  if (!request.has_header("Host")) head += "Host: localhost\r\n";
   head += "X-Forwarded-For: ";
   if (!forwarded_for.empty()) head.append(forwarded_for).append(", ");
   head.append(context.client_address).append("\r\n");
   head.append("X-Real-IP: ").append(context.client_address).append("\r\n");
   head.append("X-Forwarded-Proto: ").append(context.secure ? "https" : "http").append("\r\n");
-  std::string_view host = request.header("Host");
-  if (!host.empty()) head.append("X-Forwarded-Host: ").append(host).append("\r\n");
+  if (!client_host.empty()) head.append("X-Forwarded-Host: ").append(client_host).append("\r\n");
   head.append("X-Request-Id: ").append(context.request_id).append("\r\n");
   if (context.websocket) {
     head += "Connection: upgrade\r\n";

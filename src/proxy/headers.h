@@ -25,9 +25,14 @@ struct ForwardContext {
   std::string_view request_id;
   bool secure = false;
   bool websocket = false;  // keep Upgrade and Connection: upgrade
+  // Host sent upstream: a configured one when set, else the client's. An HTTP/1.0 client may
+  // send none; the upstream then gets `upstream_authority` (its own host:port), never a guess.
+  std::string_view configured_host;
+  std::string_view upstream_authority;
 };
 
-// The request line and header block sent upstream, ending with the blank line.
+// The request line and header block sent upstream, ending with the blank line. Expect is never
+// forwarded: the gateway answers 100-continue itself when it is ready for the body.
 std::string upstream_request_head(const Request& request, std::string_view target,
                                   const ForwardContext& context, BodyFraming framing,
                                   std::uint64_t length);

@@ -33,6 +33,10 @@ using boost::system::error_code;
 
 // The first read of an upstream's answer: a header and a small body fit.
 constexpr std::size_t kHeaderRead = 16 * 1024;
+// Interim (1xx) answers accepted before the final one; a server sends one or two.
+constexpr int kMaxInterimResponses = 8;
+
+using ResponseParser = http::response_parser<http::buffer_body>;
 
 enum class Outcome : std::uint8_t {
   kDone,               // a response went to the client (maybe cut short by the upstream)
@@ -40,6 +44,8 @@ enum class Outcome : std::uint8_t {
   kFailedBeforeReply,  // sent, but no response header came back
   kTimedOut,           // no response header within the read timeout
   kClientGone,         // the client left; the upstream request was abandoned
+  kBadClientBody,      // the client's body was malformed (say, an invalid chunk size)
+  kBadUpstreamReply,   // an unsolicited 101, or more interim answers than any server sends
 };
 
 struct Attempt {
@@ -47,6 +53,7 @@ struct Attempt {
   int status = 0;
   bool body_consumed = false;    // the client's body was read: the request cannot be replayed
   bool upstream_failed = false;  // the upstream broke mid-response
+  error_code client_error;       // with kBadClientBody: what was wrong with the body
 };
 
 // Statuses that count against an upstream for outlier detection.
@@ -54,14 +61,20 @@ bool is_failure_status(int status) {
   return status >= 500;
 }
 
+// "HTTP/1.1 200 OK\r\n", with the upstream's status and reason.
+std::string status_line(const ResponseParser::value_type& message) {
+  std::string line = "HTTP/1.1 " + std::to_string(message.result_int()) + " ";
+  auto reason = message.reason();
+  line.append(reason.data(), reason.size());
+  line += "\r\n";
+  return line;
+}
+
 std::string status_line_and_headers(const http::response_parser<http::buffer_body>& parser,
                                     std::string_view request_id, bool chunked_to_client,
                                     bool keep_alive) {
   const auto& message = parser.get();
-  std::string head = "HTTP/1.1 " + std::to_string(message.result_int()) + " ";
-  auto reason = message.reason();
-  head.append(reason.data(), reason.size());
-  head += "\r\n";
+  std::string head = status_line(message);
   auto connection = message[http::field::connection];
   bool has_request_id = false;
   bool upgrade = message.result_int() == 101;
@@ -83,6 +96,21 @@ std::string status_line_and_headers(const http::response_parser<http::buffer_bod
   } else {
     if (chunked_to_client) head += "Transfer-Encoding: chunked\r\n";
     if (!keep_alive) head += "Connection: close\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+// An interim answer to relay (103 Early Hints, 102): its status line and end-to-end fields.
+std::string interim_head(const ResponseParser& parser) {
+  const auto& message = parser.get();
+  std::string head = status_line(message);
+  auto connection = message[http::field::connection];
+  for (const auto& field : message) {
+    std::string_view name(field.name_string().data(), field.name_string().size());
+    if (is_hop_by_hop(name, {connection.data(), connection.size()})) continue;
+    head.append(name).append(": ");
+    head.append(field.value().data(), field.value().size()).append("\r\n");
   }
   head += "\r\n";
   return head;
@@ -169,7 +197,10 @@ class Exchange {
  private:
   net::awaitable<bool> connect();
   net::awaitable<error_code> send_request();
-  net::awaitable<bool> relay_response(http::response_parser<http::buffer_body>& parser);
+  net::awaitable<bool> relay_response(ResponseParser& parser);
+  net::awaitable<error_code> read_final_header(std::optional<ResponseParser>& parser);
+  net::awaitable<error_code> read_header(ResponseParser& parser);
+  net::awaitable<error_code> send_continue();
   std::optional<std::size_t> parse_buffered_body(http::response_parser<http::buffer_body>& parser,
                                                  std::span<char> into);
   bool look_at_client(const http::request_parser<http::buffer_body>& body_parser);
@@ -234,8 +265,13 @@ net::awaitable<error_code> Exchange::send_request() {
                         : chunked                 ? BodyFraming::kChunked
                         : (length && *length > 0) ? BodyFraming::kLength
                                                   : BodyFraming::kNone;
-  ForwardContext forward{ctx_.request.client_address, ctx_.request.request_id, ctx_.request.secure,
-                         websocket_};
+  std::string authority = upstream_.host() + ":" + std::to_string(upstream_.port());
+  ForwardContext forward{.client_address = ctx_.request.client_address,
+                         .request_id = ctx_.request.request_id,
+                         .secure = ctx_.request.secure,
+                         .websocket = websocket_,
+                         .configured_host = config_.host_header,
+                         .upstream_authority = authority};
   std::string head =
       upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
   error_code ec;
@@ -250,6 +286,13 @@ net::awaitable<error_code> Exchange::send_request() {
   }
   if (ec || framing == BodyFraming::kNone) co_return ec;
 
+  if (iequals(ctx_.request.header("Expect"), "100-continue") && ctx_.request.version >= 11) {
+    ec = co_await send_continue();
+    if (ec) {
+      result_.outcome = Outcome::kClientGone;
+      co_return ec;
+    }
+  }
   result_.body_consumed = true;
   http::request_parser<http::buffer_body> body_parser(std::move(parser));
   body_parser.body_limit(config_.max_body_size);
@@ -267,7 +310,12 @@ net::awaitable<error_code> Exchange::send_request() {
     co_await http::async_read_some(ctx_.socket, ctx_.buffer, body_parser, with_ec(read_ec));
     if (read_ec == http::error::need_buffer) read_ec = {};
     if (read_ec) {
-      result_.outcome = Outcome::kClientGone;
+      // A body that breaks HTTP/1.1's framing gets its 400; one cut short means the client left.
+      bool malformed = read_ec.category() == error_code(http::error::bad_chunk).category() &&
+                       read_ec != http::error::partial_message &&
+                       read_ec != http::error::end_of_stream;
+      result_.outcome = malformed ? Outcome::kBadClientBody : Outcome::kClientGone;
+      result_.client_error = read_ec;
       co_return read_ec;
     }
     std::size_t n = chunk.size() - body_parser.get().body().size;
@@ -339,22 +387,16 @@ net::awaitable<Attempt> Exchange::run() {
   ctx_.set_timeout(config_.send_timeout);
   error_code ec = co_await send_request();
   if (ec) {
-    if (result_.outcome != Outcome::kClientGone) result_.outcome = Outcome::kFailedBeforeReply;
+    if (result_.outcome != Outcome::kClientGone && result_.outcome != Outcome::kBadClientBody) {
+      result_.outcome = Outcome::kFailedBeforeReply;
+    }
     co_return result_;
   }
 
   ctx_.set_timeout(config_.read_timeout);
-  http::response_parser<http::buffer_body> parser;
-  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  if (ctx_.request.method == Method::kHead) parser.skip(true);
-  if (std::exchange(nothing_pending_, false)) {
-    std::size_t n = co_await socket_.async_read_some(
-        AwaitedReadBuffer(upstream_buffer_.prepare(kHeaderRead)), with_ec(ec));
-    if (!ec) upstream_buffer_.commit(n);
-  }
-  if (!ec && !parse_buffered_header(parser, ec)) {
-    co_await http::async_read_header(socket_, upstream_buffer_, parser, with_ec(ec));
-  }
+  std::optional<ResponseParser> final_parser;
+  ec = co_await read_final_header(final_parser);
+  if (result_.outcome == Outcome::kBadUpstreamReply) co_return result_;
   if (ec) {
     if (result_.outcome == Outcome::kClientGone) co_return result_;
     spdlog::debug("request_id={} upstream {} response header: {}", ctx_.request.request_id,
@@ -362,6 +404,7 @@ net::awaitable<Attempt> Exchange::run() {
     result_.outcome = timed_out_ ? Outcome::kTimedOut : Outcome::kFailedBeforeReply;
     co_return result_;
   }
+  ResponseParser& parser = *final_parser;
   upstream_.stats.time_to_first_byte.observe(
       std::chrono::duration<double>(Clock::now() - started).count());
   result_.status = parser.get().result_int();
@@ -399,6 +442,56 @@ net::awaitable<Attempt> Exchange::run() {
     ConnectionPool::local().put(&upstream_, std::move(socket_), config_.max_idle_per_upstream);
   }
   co_return result_;
+}
+
+net::awaitable<error_code> Exchange::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  error_code ec;
+  co_await net::async_write(ctx_.socket, net::buffer(kContinue.data(), kContinue.size()),
+                            with_ec(ec));
+  co_return ec;
+}
+
+// One response header from the upstream, into a fresh parser.
+net::awaitable<error_code> Exchange::read_header(ResponseParser& parser) {
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (ctx_.request.method == Method::kHead) parser.skip(true);
+  error_code ec;
+  if (std::exchange(nothing_pending_, false)) {
+    std::size_t n = co_await socket_.async_read_some(
+        AwaitedReadBuffer(upstream_buffer_.prepare(kHeaderRead)), with_ec(ec));
+    if (!ec) upstream_buffer_.commit(n);
+  }
+  if (!ec && !parse_buffered_header(parser, ec)) {
+    co_await http::async_read_header(socket_, upstream_buffer_, parser, with_ec(ec));
+  }
+  co_return ec;
+}
+
+// Reads past the upstream's interim answers to its final one (RFC 9110 15.2): a 100 is
+// swallowed (edgewatch answered the client's 100-continue itself), a 103 or 102 is relayed to an
+// HTTP/1.1 client, and a 101 is final only for a WebSocket upgrade: unasked, it is a bad reply.
+net::awaitable<error_code> Exchange::read_final_header(std::optional<ResponseParser>& parser) {
+  for (int interim = 0;; ++interim) {
+    error_code ec = co_await read_header(parser.emplace());
+    if (ec) co_return ec;
+    int status = parser->get().result_int();
+    if (status >= 200 || (status == 101 && websocket_)) co_return ec;
+    if (status == 101 || interim == kMaxInterimResponses) {
+      spdlog::warn("request_id={} upstream {} answered {} {}", ctx_.request.request_id,
+                   upstream_.url(), status,
+                   status == 101 ? "without an upgrade being asked" : "once too often");
+      result_.outcome = Outcome::kBadUpstreamReply;
+      co_return ec;
+    }
+    if (status == 100 || ctx_.request.version < 11) continue;
+    std::string head = interim_head(*parser);
+    co_await net::async_write(ctx_.socket, net::buffer(head), with_ec(ec));
+    if (ec) {
+      result_.outcome = Outcome::kClientGone;
+      co_return ec;
+    }
+  }
 }
 
 // Parses body bytes already read past the header into `into`, without waiting for more.
@@ -531,6 +624,9 @@ bool record(Pool& pool, Admission& admission, std::uint64_t client, const Attemp
       upstream.stats.client_aborts.fetch_add(1, std::memory_order_relaxed);
       ctx.keep_alive = false;
       return true;
+    case Outcome::kBadClientBody:
+      ctx.keep_alive = false;  // the client's framing is broken: nothing after it can be read
+      return false;
     default:
       pool.record_failure(
           admission, client,
@@ -545,6 +641,8 @@ const char* describe(Outcome outcome) {
       return "cannot connect to any upstream";
     case Outcome::kTimedOut:
       return "the upstream did not answer within the read timeout";
+    case Outcome::kBadUpstreamReply:
+      return "the upstream switched protocols unasked, or sent too many interim answers";
     default:
       return "the upstream closed the connection without answering";
   }
@@ -559,6 +657,7 @@ net::awaitable<void> write_error(StreamContext& ctx, int status, std::string_vie
   std::string head = "HTTP/1.1 " + std::to_string(status) + " ";
   head.append(reason_phrase(status));
   head += "\r\nContent-Length: " + std::to_string(response.body.size()) + "\r\n";
+  head += date_header_line();
   head += "X-Request-Id: ";
   head.append(ctx.request.request_id);
   head += "\r\n";
@@ -591,7 +690,9 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
         413, "body_too_large", "the request body exceeds this route's limit", request.request_id);
     std::string head = "HTTP/1.1 413 Content Too Large\r\nContent-Length: " +
                        std::to_string(response.body.size()) + "\r\nConnection: close\r\n" +
-                       response.header_lines() + "\r\n" + response.body;
+                       std::string(date_header_line()) + "X-Request-Id: " +
+                       std::string(request.request_id) + "\r\n" + response.header_lines() +
+                       "\r\n" + response.body;
     error_code ec;
     co_await net::async_write(ctx.socket, net::buffer(head), with_ec(ec));
     ctx.status = 413;
@@ -614,6 +715,7 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
   bool answered = false;
   bool only_connect_failures = true;
   int error_status = 0;
+  error_code client_error;
   std::string failure = "no upstream is available";
   for (int attempt = 0; attempt <= config_.retries && !answered && error_status == 0; ++attempt) {
     auto now = Clock::now();
@@ -637,6 +739,10 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
     if (retry) budget_->end_retry();
     answered = record(*pool_, admission, client, result, ctx);
     if (answered) break;
+    if (result.outcome == Outcome::kBadClientBody) {
+      client_error = result.client_error;
+      break;
+    }
     if (result.outcome != Outcome::kConnectFailed) only_connect_failures = false;
     if (result.body_consumed) ctx.keep_alive = false;  // the body is gone with the attempt
     failure = describe(result.outcome);
@@ -652,6 +758,16 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
   }
   budget_->end_request();
   if (answered) co_return;
+  if (client_error) {
+    bool too_large = client_error == http::error::body_limit;
+    std::string message = too_large ? "the request body exceeds this route's limit of " +
+                                          std::to_string(config_.max_body_size) + " bytes"
+                                    : "malformed request body: " + client_error.message();
+    int status = too_large ? 413 : 400;
+    std::string_view code = too_large ? "body_too_large" : "bad_request";
+    co_await write_error(ctx, status, code, message, std::chrono::seconds(0));
+    co_return;
+  }
   if (error_status == 0) error_status = only_connect_failures ? 503 : 502;
   co_await write_error(ctx, error_status, "upstream_unavailable", failure,
                        pool_->retry_after(Clock::now()));

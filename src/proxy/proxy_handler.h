@@ -15,6 +15,7 @@ struct RouteConfig {
   std::string name;  // route label for metrics: the prefix
   std::string prefix = "/api/";
   std::string rewrite = "/";  // what replaces the prefix
+  std::string host_header;    // Host sent upstream; empty = the client's
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds send_timeout{60'000};
   std::chrono::milliseconds read_timeout{60'000};  // silence, not stream length

@@ -22,6 +22,9 @@ class ProxyModule final : public Module {
         {"prefix", Kind::kString, "/api/", "Path prefix this route serves; starts and ends with /"},
         {"upstreams", Kind::kUrlList, "", "Upstream base URLs (http://host:port[/path])", {"http"}},
         {"rewrite", Kind::kString, "/", "What replaces the prefix upstream: /api/chat -> /chat"},
+        {"host_header", Kind::kString, "",
+         "Host sent upstream; empty = the client's (an HTTP/1.0 client without one: the "
+         "upstream's host:port)"},
         {"balancer",
          Kind::kEnum,
          "least_request",
@@ -163,6 +166,7 @@ class ProxyModule final : public Module {
     c.prefix = e.get_string("prefix");
     c.name = c.prefix;
     c.rewrite = e.get_string("rewrite");
+    c.host_header = e.get_string("host_header");
     c.connect_timeout = e.get_duration("connect_timeout");
     c.send_timeout = e.get_duration("send_timeout");
     c.read_timeout = e.get_duration("read_timeout");

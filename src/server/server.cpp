@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <thread>
@@ -21,6 +23,29 @@ namespace {
 
 constexpr auto kSweepInterval = std::chrono::milliseconds(100);
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// A flood of connections leaves their freed buffers in the allocator's per-thread arenas, where
+// glibc keeps them: once this many have come and (three quarters of them) gone, the sweep hands
+// the free pages back to the system.
+constexpr std::uint64_t kTrimAfterPeak = 1000;
+
+// Records the current count in the peak, and says whether a flood has receded since.
+bool flood_receded(Shared& shared) {
+  std::uint64_t open = shared.open.load(std::memory_order_relaxed);
+  std::uint64_t peak = shared.peak_open.load(std::memory_order_relaxed);
+  if (open > peak) {
+    shared.peak_open.compare_exchange_strong(peak, open);
+    return false;
+  }
+  if (peak < kTrimAfterPeak || open > peak / 4) return false;
+  // Only one worker trims per flood.
+  return shared.peak_open.compare_exchange_strong(peak, open);
+}
+
+// Idle connections closed at once when the connection cap is reached: nginx frees 32 reusable
+// connections when it runs out; a small cap frees fewer.
+std::size_t reclaim_batch(std::uint64_t max_connections) {
+  return static_cast<std::size_t>(std::clamp<std::uint64_t>(max_connections / 64, 1, 32));
+}
 
 net::awaitable<void> run_session(std::shared_ptr<Session> session) {
   co_await session->run();
@@ -33,7 +58,36 @@ bool out_of_descriptors(const error_code& ec) {
 
 }  // namespace
 
+bool AddressCounts::try_add(const std::string& address, std::uint64_t cap) {
+  std::lock_guard lock(mutex_);
+  std::uint64_t& count = counts_[address];
+  if (cap != 0 && count >= cap) {
+    if (count == 0) counts_.erase(address);
+    return false;
+  }
+  ++count;
+  return true;
+}
+
+void AddressCounts::remove(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto it = counts_.find(address);
+  if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+}
+
 Worker::Worker(Shared& s) : shared(s) {}
+
+std::size_t Worker::reclaim_idle(std::size_t most) {
+  std::vector<std::pair<Clock::time_point, Session*>> idle;
+  for (Session* session : sessions_) {
+    if (auto deadline = session->idle_deadline()) idle.emplace_back(*deadline, session);
+  }
+  std::size_t count = std::min(most, idle.size());
+  std::partial_sort(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(count), idle.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < count; ++i) idle[i].second->close_now();
+  return count;
+}
 
 std::list<Session*>::iterator Worker::add(Session* session) {
   return sessions_.insert(sessions_.end(), session);
@@ -58,21 +112,32 @@ void Worker::start() {
 
 net::awaitable<void> Worker::accept_loop() {
   net::steady_timer pause(ioc);
-  bool warned = false;
+  // One warning per minute at most: under a flood the cap is reached again and again.
+  auto next_warning = Clock::time_point::min();
   while (acceptor_.is_open()) {
-    // At the connection cap, stop accepting and let the kernel backlog hold new clients.
+    // At the connection cap, make room by closing the connections idle longest, so that idle
+    // keep-alive clients cannot lock new ones out; only when none is idle anywhere, stop
+    // accepting and let the kernel backlog hold new clients.
     if (shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
-      if (!warned) {
-        spdlog::warn("connection limit of {} reached; accepting paused",
-                     shared.options.max_connections);
-        warned = true;
+      // Only for a client actually waiting: an idle connection is not closed for nothing.
+      error_code wait_ec;
+      co_await acceptor_.async_wait(tcp::acceptor::wait_read, with_ec(wait_ec));
+      if (wait_ec) break;
+      if (shared.open.load(std::memory_order_relaxed) < shared.options.max_connections) continue;
+      std::size_t reclaimed = reclaim_idle(reclaim_batch(shared.options.max_connections));
+      if (reclaimed == 0) shared.reclaim_wanted.store(true, std::memory_order_relaxed);
+      if (Clock::now() >= next_warning) {
+        spdlog::warn("connection limit of {} reached; closing idle connections{}",
+                     shared.options.max_connections,
+                     reclaimed == 0 ? " (none idle here: accepting paused)" : "");
+        next_warning = Clock::now() + std::chrono::minutes(1);
       }
-      pause.expires_after(std::chrono::milliseconds(20));
+      // The closed sessions finish (and count themselves out) on this loop's next turns.
+      pause.expires_after(std::chrono::milliseconds(reclaimed > 0 ? 1 : 20));
       error_code ec;
       co_await pause.async_wait(with_ec(ec));
       continue;
     }
-    warned = false;
     error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(with_ec(ec));
     if (ec) {
@@ -99,10 +164,16 @@ net::awaitable<void> Worker::sweep_loop() {
     co_await timer.async_wait(with_ec(ec));
     if (ec) co_return;
     auto now = Clock::now();
+    if (shared.reclaim_wanted.load(std::memory_order_relaxed) &&
+        shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
+      shared.reclaim_wanted.store(false, std::memory_order_relaxed);
+      reclaim_idle(reclaim_batch(shared.options.max_connections));
+    }
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       Session* session = *it++;  // closing may not erase, but stay safe
       session->check_deadline(now);
     }
+    if (flood_receded(shared)) malloc_trim(0);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/request_rules.h"
 #include "core/router.h"
 
 namespace ew {
@@ -25,6 +26,11 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{75'000};    // keep-alive wait for the next request
   std::chrono::milliseconds drain_timeout{30'000};   // grace for requests in flight at stop
   std::uint64_t max_connections = 10'000;
+  // Open connections from one peer address at most; 0 = no cap. Behind a load balancer every
+  // connection comes from its address: raise this or set it to 0 there.
+  std::uint64_t max_connections_per_address = 2'000;
+  bool allow_trace = false;  // TRACE echoes requests (cookies included) back: 405 unless allowed
+  EscapedSlashes escaped_slashes = EscapedSlashes::kKeep;
 };
 
 // Process-wide counters, updated lock-free by the workers and read by /metrics.

@@ -14,6 +14,10 @@
 #include <chrono>
 #include <list>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "server/server.h"
 #include "server/with_ec.h"
@@ -27,6 +31,20 @@ using boost::system::error_code;
 
 using ew::with_ec;
 
+// Open connections per peer address, for the per-address cap. Touched once when a connection
+// opens and once when it closes, never per request, so a mutex costs nothing measurable.
+class AddressCounts {
+ public:
+  // Counts one more connection from `address`; false (and nothing counted) when `cap` (0 = no
+  // cap) is already reached.
+  bool try_add(const std::string& address, std::uint64_t cap);
+  void remove(const std::string& address);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::uint64_t> counts_;
+};
+
 // Process-wide state: options and router are read-only once serving; counters are atomics.
 struct Shared {
   ServerOptions options;
@@ -36,6 +54,12 @@ struct Shared {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<bool> draining{false};
+  // Set by a worker at the connection cap that has no idle connection of its own to close: the
+  // others close some of theirs at their next sweep.
+  std::atomic<bool> reclaim_wanted{false};
+  // Most connections open at once since memory was last handed back (see Worker::sweep_loop).
+  std::atomic<std::uint64_t> peak_open{0};
+  AddressCounts per_address;
 };
 
 class Session;
@@ -64,6 +88,9 @@ class Worker {
  private:
   net::awaitable<void> accept_loop();
   net::awaitable<void> sweep_loop();
+  // Closes up to `most` of this worker's idle connections, those idle longest first; returns
+  // how many it closed.
+  std::size_t reclaim_idle(std::size_t most);
 
   tcp::acceptor acceptor_{ioc};
   std::list<Session*> sessions_;
@@ -82,6 +109,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the connection if it is between requests.
   void close_if_idle();
   void close_now();
+  // When the connection waits for a request: the deadline of that wait (idle longest = earliest).
+  std::optional<Clock::time_point> idle_deadline() const;
 
  private:
   struct State;

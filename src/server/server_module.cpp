@@ -19,10 +19,25 @@ void declare_server_settings(config::Schema& schema) {
       {"max_connections",
        Kind::kInt,
        "10000",
-       "Open connections at most; accepting pauses at the limit",
+       "Open connections at most; at the limit the oldest idle keep-alive connections are "
+       "closed to admit new ones, and accepting pauses only when none is idle",
        {},
        1,
        10'000'000},
+      {"max_connections_per_address",
+       Kind::kInt,
+       "2000",
+       "Open connections from one client address at most (more are refused with 503); 0 = no "
+       "cap. Behind a load balancer, raise it or set 0",
+       {},
+       0,
+       10'000'000},
+      {"allow_trace", Kind::kBool, "false", "Answer TRACE requests (405 when false)"},
+      {"escaped_slashes",
+       Kind::kEnum,
+       "keep",
+       "Paths with %2F, %5C or \\: keep (refused only beside a dot segment) or reject (400)",
+       {"keep", "reject"}},
       {"max_header_size", Kind::kSize, "16KiB", "Largest request header; larger gets 431"},
       {"max_body_size", Kind::kSize, "1MiB",
        "Largest request body for routes without their own limit; larger gets 413"},
@@ -62,6 +77,11 @@ ServerOptions server_options(const config::Settings& settings) {
   o.workers = workers > 0 ? static_cast<int>(workers)
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.max_connections = static_cast<std::uint64_t>(s.get_int("max_connections"));
+  o.max_connections_per_address =
+      static_cast<std::uint64_t>(s.get_int("max_connections_per_address"));
+  o.allow_trace = s.get_bool("allow_trace");
+  o.escaped_slashes = s.get_string("escaped_slashes") == "reject" ? EscapedSlashes::kReject
+                                                                  : EscapedSlashes::kKeep;
   o.max_header_size = s.get_size("max_header_size");
   o.max_body_size = s.get_size("max_body_size");
   o.header_timeout = s.get_duration("header_timeout");

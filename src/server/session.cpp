@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/request_id.h"
+#include "core/request_rules.h"
 #include "core/traffic_stats.h"
 #include "log/log.h"
 #include "server/handoff.h"
@@ -31,21 +32,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 constexpr auto kNever = Clock::time_point::max();
-
-// "Date: Tue, 15 Nov 1994 08:12:31 GMT\r\n", rebuilt at most once a second per thread.
-std::string_view date_line() {
-  thread_local std::time_t cached_second = -1;
-  thread_local char line[48];
-  thread_local std::size_t length = 0;
-  std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    length = std::strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
-    cached_second = now;
-  }
-  return {line, length};
-}
+constexpr std::string_view kImplementedMethods = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
 bool status_has_body(int status) {
   return status >= 200 && status != 204 && status != 304;
@@ -155,6 +142,9 @@ struct Session::State {
   bool peer_fin = false;
   const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
   std::string released_;                 // what the access log needs of a released request
+  std::string target_storage_;  // the target when the rules rewrote it (absolute form, dots)
+  std::string resolved_path_;
+  bool admitted_ = true;  // within the per-address connection cap
 
   // Per request.
   Clock::time_point started;
@@ -189,6 +179,8 @@ struct Session::State {
   net::awaitable<bool> send_file(const FileRegion& region, std::uint64_t sent);
   net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
   void prepare_request(const HeaderParser& parser);
+  std::optional<Refusal> apply_request_rules();
+  void set_target(std::string_view path, std::string_view query);
   void release_request();
   void log_access(int status, std::uint64_t bytes);
 };
@@ -203,10 +195,13 @@ Session::Session(Worker& worker, tcp::socket socket)
   s.socket.non_blocking(true, ec);
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
+  s.admitted_ = worker.shared.per_address.try_add(s.client_address,
+                                                  s.options.max_connections_per_address);
   traffic_stats().connection_opened();
 }
 
 Session::~Session() {
+  if (state_->admitted_) state_->worker.shared.per_address.remove(state_->client_address);
   state_->worker.remove(state_->registry);
   state_->worker.shared.open.fetch_sub(1, std::memory_order_relaxed);
   traffic_stats().connection_closed();
@@ -236,6 +231,11 @@ void Session::check_deadline(Clock::time_point now) {
 
 void Session::close_if_idle() {
   if (state_->phase == Phase::kIdle) close_now();
+}
+
+std::optional<Clock::time_point> Session::idle_deadline() const {
+  if (state_->phase != Phase::kIdle || state_->closed) return std::nullopt;
+  return state_->deadline;
 }
 
 void Session::close_now() {
@@ -304,6 +304,53 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.request_id = request_id;
 }
 
+// Points the request's target, path and query at target_storage_, rebuilt from `path` and
+// `query` (which must not point into it).
+void Session::State::set_target(std::string_view path, std::string_view query) {
+  target_storage_.assign(path.empty() ? "/" : path);
+  std::size_t path_size = target_storage_.size();
+  if (!query.empty()) target_storage_.append("?").append(query);
+  request.target = target_storage_;
+  request.path = request.target.substr(0, path_size);
+  request.query = query.empty() ? std::string_view{} : request.target.substr(path_size + 1);
+}
+
+// The rules every request meets before routing (core/request_rules.h). The target may be
+// rewritten: an absolute-form target becomes origin-form with its authority as Host, and dot
+// segments are resolved, so that the router and every handler (the gateway included) see the
+// same path.
+std::optional<Refusal> Session::State::apply_request_rules() {
+  Request& r = request;
+  if (auto absolute = split_absolute_form(r.target)) {
+    if (!is_valid_host(absolute->authority)) {
+      return Refusal{400, "bad_request",
+                     "the authority of the absolute-form target is not a valid host[:port]"};
+    }
+    // RFC 9112 3.2.2: the target's authority replaces any Host field the request carries.
+    std::erase_if(r.mutable_headers(),
+                  [](const HeaderField& field) { return iequals(field.name, "host"); });
+    r.mutable_headers().push_back({"Host", absolute->authority});
+    std::string_view origin = absolute->origin_form;
+    std::size_t q = origin.find('?');
+    std::string query(q == std::string_view::npos ? std::string_view{} : origin.substr(q + 1));
+    set_target(origin.substr(0, q), query);
+  }
+  if (auto refusal = check_framing(r)) return refusal;
+  if (auto refusal = check_host(r)) return refusal;
+  if (r.method_name == "TRACE" && !options.allow_trace) {
+    return Refusal{405, "method_not_allowed",
+                   "TRACE is disabled: it would echo the request, cookies included"};
+  }
+  if (auto refusal = resolve_dot_segments(r.path, options.escaped_slashes, resolved_path_)) {
+    return refusal;
+  }
+  if (!resolved_path_.empty()) {
+    std::string query(r.query);
+    set_target(resolved_path_, query);
+  }
+  return std::nullopt;
+}
+
 void Session::State::release_request() {
   std::string_view user_agent = request.header("User-Agent");
   released_.clear();
@@ -362,6 +409,21 @@ net::awaitable<bool> Session::State::serve_one() {
   }
   worker.shared.requests.fetch_add(1, std::memory_order_relaxed);
   prepare_request(parser);
+  std::optional<Refusal> refusal = apply_request_rules();
+  if (!refusal && !admitted_) {
+    refusal = Refusal{503, "too_many_connections",
+                      "this address has " +
+                          std::to_string(options.max_connections_per_address) +
+                          " connections open, the most allowed; reuse one of them"};
+  }
+  if (refusal) {
+    keep_alive = false;
+    Response response = error_response(refusal->status, refusal->code, refusal->message, request_id);
+    if (refusal->status == 405) response.add_header("Allow", kImplementedMethods);
+    if (refusal->status == 503) response.add_header("Retry-After", "1");
+    co_await write(response);
+    co_return false;
+  }
   keep_alive = request.keep_alive && !worker.shared.draining.load(std::memory_order_relaxed);
   head = request.method == Method::kHead;
 
@@ -550,7 +612,7 @@ void Session::State::build_head(Response& response) {
   out += ' ';
   out += reason_phrase(response.status);
   out += "\r\n";
-  out += date_line();
+  out += date_header_line();
   if (response.status >= 200 && response.status != 204 && response.status != 304) {
     out += "Content-Length: ";
     out += std::to_string(response.body_size());

@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "source_client.h"
+#include "upstreams.h"
 
 namespace ew::test {
 namespace {
@@ -26,17 +27,7 @@ using Clock = std::chrono::steady_clock;
 class FaultyUpstream {
  public:
   FaultyUpstream() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(fd_, 256);
+    fd_ = listen_loopback(&port_, 256);
     acceptor_ = std::thread([this] { accept_loop(); });
   }
   ~FaultyUpstream() {

@@ -70,7 +70,7 @@ Spawned spawn(const std::vector<std::string>& args, const std::map<std::string, 
 }
 
 std::vector<std::string> edgewatch_argv(const std::vector<std::string>& args) {
-  std::vector<std::string> full{EW_BINARY};
+  std::vector<std::string> full{binary_path()};
   if (args.empty() || args.front().starts_with("-")) {
     full.insert(full.end(), {"serve", "--listen", "127.0.0.1:0"});
   }
@@ -111,7 +111,9 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline) {
 }
 
 std::string binary_path() {
-  return EW_BINARY;
+  // EW_TEST_BINARY runs the suite against another build, e.g. to show a test fails without a fix.
+  const char* other = std::getenv("EW_TEST_BINARY");
+  return other && *other ? other : EW_BINARY;
 }
 std::string orchestrator_path() {
   return EW_ORCHESTRATOR;
@@ -300,8 +302,18 @@ HttpResponse parse_response_head(const std::string& head_text) {
   return r;
 }
 
-int connect_loopback(int port) {
+int connect_loopback(int port, const std::string& source) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (!source.empty()) {
+    // The whole of 127/8 is loopback: binding another address there makes another client.
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -315,7 +327,8 @@ int connect_loopback(int port) {
   return fd;
 }
 
-Connection::Connection(int port) : fd_(connect_loopback(port)) {}
+Connection::Connection(int port, const std::string& source)
+    : fd_(connect_loopback(port, source)) {}
 
 Connection::~Connection() {
   if (fd_ >= 0) close(fd_);

@@ -89,8 +89,10 @@ struct HttpResponse {
   std::size_t count(const std::string& lower_name) const { return headers.count(lower_name); }
 };
 
-// A TCP connection to 127.0.0.1:port with TCP_NODELAY; -1 on failure. The caller closes it.
-int connect_loopback(int port);
+// A TCP connection to 127.0.0.1:port with TCP_NODELAY, from `source` (another loopback
+// address such as 127.0.0.2, to act as another client) when given; -1 on failure. The caller
+// closes it.
+int connect_loopback(int port, const std::string& source = "");
 
 // Parses a response head (status line and header lines, without the blank line).
 HttpResponse parse_response_head(const std::string& head_text);
@@ -98,7 +100,7 @@ HttpResponse parse_response_head(const std::string& head_text);
 // One client connection over loopback.
 class Connection {
  public:
-  explicit Connection(int port);
+  explicit Connection(int port, const std::string& source = "");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -149,16 +149,38 @@ TEST(Server, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(c.closed_within(2s));
 }
 
-TEST(Server, ConnectionCapPausesAcceptingAndResumes) {
+// At the cap, a waiting client is admitted by closing the connection idle longest.
+TEST(Server, ConnectionCapClosesTheIdlestToAdmitANewClient) {
+  ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_MAX_CONNECTIONS", "2"}});
+  Connection first(server.port());
+  ASSERT_TRUE(first.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(first.read_response().status, 200);
+  Connection second(server.port());
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(second.read_response().status, 200);
+  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));  // second is the fresher
+  ASSERT_EQ(second.read_response().status, 200);
+
+  Connection third(server.port());
+  ASSERT_TRUE(third.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(third.read_response(false, 3s).status, 200);
+  EXPECT_TRUE(first.closed_within(1s)) << "the connection idle longest makes room";
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(second.read_response().status, 200) << "the fresher one is kept";
+  EXPECT_TRUE(server.wait_for_err("connection limit of 2 reached"));
+}
+
+// When no connection is idle (both are inside a request), accepting pauses and resumes as soon
+// as a slot frees.
+TEST(Server, ConnectionCapPausesAcceptingWhenNoneIsIdle) {
   ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_MAX_CONNECTIONS", "2"}});
   auto first = std::make_unique<Connection>(server.port());
   Connection second(server.port());
-  first->send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  ASSERT_EQ(first->read_response().status, 200);
-  second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  ASSERT_EQ(second.read_response().status, 200);
+  ASSERT_TRUE(first->send("GET /health HTTP/1.1\r\n"));  // headers not finished: not idle
+  ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\n"));
+  std::this_thread::sleep_for(100ms);
 
-  // The third connects (the kernel backlog takes it) but is not served while two are open.
   Connection third(server.port());
   ASSERT_TRUE(third.connected());
   third.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -169,7 +191,8 @@ TEST(Server, ConnectionCapPausesAcceptingAndResumes) {
   HttpResponse served = third.read_response(false, 3s);
   ASSERT_TRUE(served.complete);
   EXPECT_EQ(served.status, 200);
-  EXPECT_TRUE(server.wait_for_err("connection limit of 2 reached"));
+  ASSERT_TRUE(second.send("Host: x\r\n\r\n"));
+  EXPECT_EQ(second.read_response().status, 200) << "a connection inside a request is never closed";
 }
 
 // A client that sends its request and its FIN together is answered and then closed promptly,

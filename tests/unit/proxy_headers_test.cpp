@@ -89,5 +89,35 @@ TEST(ProxyHeaders, IdempotentMethods) {
   EXPECT_FALSE(is_idempotent(Method::kPatch));
 }
 
+TEST(ProxyHeaders, ExpectIsAnsweredByTheGatewayNotForwarded) {
+  Request r = make_request(Method::kPost, "POST",
+                           {{"Host", "app.example"}, {"Expect", "100-continue"}});
+  ForwardContext ctx{.client_address = "10.1.2.3", .request_id = "rid"};
+  std::string head = upstream_request_head(r, "/upload", ctx, BodyFraming::kLength, 5);
+  EXPECT_EQ(head.find("Expect"), std::string::npos) << head;
+}
+
+TEST(ProxyHeaders, HostIsTheClientsOrConfiguredOrTheUpstreamsNeverInvented) {
+  ForwardContext ctx{.client_address = "10.1.2.3",
+                     .request_id = "rid",
+                     .upstream_authority = "127.0.0.1:8004"};
+  Request with_host = make_request(Method::kGet, "GET", {{"Host", "app.example:8080"}});
+  std::string head = upstream_request_head(with_host, "/", ctx, BodyFraming::kNone, 0);
+  EXPECT_NE(head.find("\r\nHost: app.example:8080\r\n"), std::string::npos) << head;
+
+  Request http10 = make_request(Method::kGet, "GET", {});
+  head = upstream_request_head(http10, "/", ctx, BodyFraming::kNone, 0);
+  EXPECT_NE(head.find("\r\nHost: 127.0.0.1:8004\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("localhost"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Forwarded-Host"), std::string::npos) << head;
+
+  ctx.configured_host = "api.internal";
+  head = upstream_request_head(with_host, "/", ctx, BodyFraming::kNone, 0);
+  EXPECT_NE(head.find("\r\nHost: api.internal\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("\r\nHost: app.example"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Forwarded-Host: app.example:8080\r\n"), std::string::npos) << head;
+  EXPECT_EQ(std::count(head.begin(), head.end(), '\n'), 8) << "one line per field:\n" << head;
+}
+
 }  // namespace
 }  // namespace ew::proxy

@@ -12,7 +12,7 @@ using testing::Headers;
 using testing::Reply;
 using testing::TempTree;
 
-constexpr long kMtime = 1700000000;  // Tue, 14 Nov 2023 22:13:20 GMT
+constexpr long kSiteMtime = 1700000000;  // Tue, 14 Nov 2023 22:13:20 GMT
 
 std::string digits(std::size_t n) {
   std::string s;
@@ -24,7 +24,7 @@ class StaticConditionalTest : public ::testing::Test {
  protected:
   void SetUp() override {
     tree.write("doc.txt", digits(2000));
-    tree.touch("doc.txt", kMtime);
+    tree.touch("doc.txt", kSiteMtime);
     tree.write("index.html", "<!doctype html>");
     options.max_cached_file_size = 1 << 20;
   }
