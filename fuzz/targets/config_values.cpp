@@ -9,7 +9,7 @@
 #include "config/internal.h"
 #include "core/query.h"
 #include "core/request_id.h"
-#include "static/cidr.h"
+#include "core/cidr.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ void check_addresses(std::string_view text) {
     rest = tail;
   }
   std::string error;
-  if (auto cidrs = ew::static_files::CidrSet::parse(entries, &error)) {
+  if (auto cidrs = ew::CidrSet::parse(entries, &error)) {
     for (const std::string& entry : entries) (void)cidrs->contains(entry);
   } else {
     // The refusal names the entry at fault, for the configuration error to quote.

@@ -38,7 +38,10 @@ class Request {
   unsigned version = 11;    // 10 or 11
   bool keep_alive = true;
   bool secure = false;  // arrived over TLS
+  // The client: the TCP peer, or behind `server.trusted_proxies` the address they forwarded.
+  // Per-client limits and the breaker's fairness key on it; X-Real-IP carries it upstream.
   std::string_view client_address;
+  std::string_view peer_address;  // the TCP peer, always
   std::string_view request_id;
   std::string body;
 

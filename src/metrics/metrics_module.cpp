@@ -4,7 +4,7 @@
 
 #include "core/traffic_stats.h"
 #include "ops/config_keys.h"
-#include "static/cidr.h"
+#include "core/cidr.h"
 
 namespace ew {
 namespace {
@@ -60,7 +60,7 @@ class MetricsModule final : public Module {
     const auto& s = settings.section("metrics");
     if (!s.get_bool("enabled")) return;
     std::string bad;
-    auto allow = static_files::CidrSet::parse(s.get_list("allow"), &bad);
+    auto allow = CidrSet::parse(s.get_list("allow"), &bad);
     if (!allow) throw std::runtime_error("metrics.allow: cannot parse \"" + bad + "\"");
     RouteOptions options;
     options.name = "metrics";

@@ -81,7 +81,8 @@ std::string upstream_request_head(const Request& request, std::string_view targe
   }
   head += "X-Forwarded-For: ";
   if (!forwarded_for.empty()) head.append(forwarded_for).append(", ");
-  head.append(context.client_address).append("\r\n");
+  head.append(context.peer_address.empty() ? context.client_address : context.peer_address)
+      .append("\r\n");
   head.append("X-Real-IP: ").append(context.client_address).append("\r\n");
   head.append("X-Forwarded-Proto: ").append(context.secure ? "https" : "http").append("\r\n");
   if (!client_host.empty()) head.append("X-Forwarded-Host: ").append(client_host).append("\r\n");

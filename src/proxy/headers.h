@@ -21,7 +21,8 @@ std::string rewrite_target(std::string_view target, std::string_view prefix,
 enum class BodyFraming : std::uint8_t { kNone, kLength, kChunked };
 
 struct ForwardContext {
-  std::string_view client_address;
+  std::string_view client_address;  // X-Real-IP
+  std::string_view peer_address;    // appended to X-Forwarded-For: the hop edgewatch saw
   std::string_view request_id;
   bool secure = false;
   bool websocket = false;  // keep Upgrade and Connection: upgrade

@@ -267,6 +267,7 @@ net::awaitable<error_code> Exchange::send_request() {
                                                   : BodyFraming::kNone;
   std::string authority = upstream_.host() + ":" + std::to_string(upstream_.port());
   ForwardContext forward{.client_address = ctx_.request.client_address,
+                         .peer_address = ctx_.request.peer_address,
                          .request_id = ctx_.request.request_id,
                          .secure = ctx_.request.secure,
                          .websocket = websocket_,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cidr.h"
 #include "core/request_rules.h"
 #include "core/router.h"
 
@@ -31,6 +32,7 @@ struct ServerOptions {
   std::uint64_t max_connections_per_address = 2'000;
   bool allow_trace = false;  // TRACE echoes requests (cookies included) back: 405 unless allowed
   EscapedSlashes escaped_slashes = EscapedSlashes::kKeep;
+  CidrSet trusted_proxies;  // peers whose X-Forwarded-For names the client
 };
 
 // Process-wide counters, updated lock-free by the workers and read by /metrics.

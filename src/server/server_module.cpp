@@ -33,6 +33,10 @@ void declare_server_settings(config::Schema& schema) {
        0,
        10'000'000},
       {"allow_trace", Kind::kBool, "false", "Answer TRACE requests (405 when false)"},
+      {"trusted_proxies", Kind::kCidrList, "",
+       "Load balancers or CDNs in front of edgewatch (CIDRs): from these peers the client is "
+       "the rightmost untrusted address in X-Forwarded-For, for per-client limits, the "
+       "breaker's fairness, X-Real-IP and the access log"},
       {"escaped_slashes",
        Kind::kEnum,
        "keep",
@@ -80,6 +84,10 @@ ServerOptions server_options(const config::Settings& settings) {
   o.max_connections_per_address =
       static_cast<std::uint64_t>(s.get_int("max_connections_per_address"));
   o.allow_trace = s.get_bool("allow_trace");
+  std::string bad;
+  if (auto trusted = CidrSet::parse(s.get_list("trusted_proxies"), &bad)) {
+    o.trusted_proxies = std::move(*trusted);
+  }
   o.escaped_slashes = s.get_string("escaped_slashes") == "reject" ? EscapedSlashes::kReject
                                                                   : EscapedSlashes::kKeep;
   o.max_header_size = s.get_size("max_header_size");

@@ -145,6 +145,7 @@ struct Session::State {
   std::string target_storage_;  // the target when the rules rewrote it (absolute form, dots)
   std::string resolved_path_;
   bool admitted_ = true;  // within the per-address connection cap
+  std::string forwarded_client_;  // the client behind trusted proxies, when they named one
 
   // Per request.
   Clock::time_point started;
@@ -293,8 +294,15 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
   r.version = message.version();
   r.keep_alive = message.keep_alive();
-  r.client_address = client_address;
+  r.peer_address = client_address;
   fill_headers(message, r);
+  r.client_address = client_address;
+  std::string_view forwarded = client_behind_proxies(
+      client_address, r.header("X-Forwarded-For"), options.trusted_proxies);
+  if (forwarded.data() != client_address.data()) {
+    forwarded_client_.assign(forwarded);  // outlives the header, for the access log
+    r.client_address = forwarded_client_;
+  }
   std::string_view given = r.header("X-Request-Id");
   if (is_sane_request_id(given)) {
     request_id.assign(given);
@@ -753,7 +761,7 @@ void Session::State::log_access(int status, std::uint64_t bytes) {
   if (!log::access_enabled()) return;
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
   log::access({request_id, request.method_name, request.path, status, bytes,
-               static_cast<std::uint64_t>(micros.count()), client_address,
+               static_cast<std::uint64_t>(micros.count()), request.client_address,
                request.header("User-Agent")});
 }
 

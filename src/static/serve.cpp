@@ -191,7 +191,7 @@ bool wants_hsts(const Request& request, const RequestFields& fields, const Stati
   // The first value is the scheme the client used at the outermost proxy.
   std::string_view proto = fields.forwarded_proto;
   proto = trim_ows(next_element(proto, ','));
-  return iequals(proto, "https") && trusted_proxies.contains(request.client_address);
+  return iequals(proto, "https") && trusted_proxies.contains(request.peer_address);
 }
 
 Response error_reply(const ServeContext& ctx, int status, std::string_view code,

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "core/http.h"
-#include "static/cidr.h"
+#include "core/cidr.h"
 #include "static/options.h"
 #include "static/snapshot.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/handler.h"
-#include "static/cidr.h"
+#include "core/cidr.h"
 #include "static/loader.h"
 #include "static/options.h"
 #include "static/snapshot.h"

@@ -263,6 +263,30 @@ TEST_F(Hostile, TraversalInManySpellingsNeverLeavesTheRoot) {
   }
 }
 
+// Behind a load balancer, the client is what the trusted hops say, and nobody else is believed.
+TEST(HostileConfig, TrustedProxiesNameTheClientAndOthersCannotForgeIt) {
+  CaptureUpstream upstream;
+  ServerProcess edge = start_edge(upstream.url(), "trusted_proxies = [\"127.0.0.2/32\"]\n");
+  const std::string request =
+      "GET /api/x HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.5\r\n\r\n";
+  Connection via_balancer(edge.port(), "127.0.0.2");
+  ASSERT_TRUE(via_balancer.send(request));
+  ASSERT_EQ(via_balancer.read_response().status, 200);
+  std::string head = upstream.head() + "\r\n";
+  EXPECT_NE(head.find("\r\nX-Real-IP: 203.0.113.5\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nX-Forwarded-For: 198.51.100.1, 203.0.113.5, 127.0.0.2\r\n"),
+            std::string::npos)
+      << head;
+
+  Connection direct(edge.port(), "127.0.0.3");
+  ASSERT_TRUE(direct.send(request));
+  ASSERT_EQ(direct.read_response().status, 200);
+  head = upstream.head() + "\r\n";
+  EXPECT_NE(head.find("\r\nX-Real-IP: 127.0.0.3\r\n"), std::string::npos)
+      << "an untrusted peer's X-Forwarded-For is not believed:\n"
+      << head;
+}
+
 // --- 1xx from upstreams (RFC 9110 15.2) -------------------------------------------------------
 
 TEST(HostileInterim, UpstreamContinueIsSwallowedAndEarlyHintsRelayedBeforeTheAnswer) {

@@ -43,7 +43,7 @@ TEST(ProxyHeaders, UpstreamHeadDropsHopByHopAndSetsForwardedFields) {
                             {"X-Real-IP", "6.6.6.6"},
                             {"Content-Length", "5"},
                             {"Accept", "text/event-stream"}});
-  ForwardContext ctx{"10.1.2.3", "rid-1", false, false};
+  ForwardContext ctx{.client_address = "10.1.2.3", .request_id = "rid-1"};
   std::string head = upstream_request_head(r, "/chat", ctx, BodyFraming::kLength, 5);
   EXPECT_TRUE(head.starts_with("POST /chat HTTP/1.1\r\n"));
   EXPECT_NE(head.find("Host: app.example\r\n"), std::string::npos);
@@ -68,7 +68,7 @@ TEST(ProxyHeaders, WebSocketUpgradeKeepsUpgradeHeaders) {
                             {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
                             {"Sec-WebSocket-Version", "13"}});
   EXPECT_TRUE(is_websocket_upgrade(r));
-  ForwardContext ctx{"127.0.0.1", "rid", false, true};
+  ForwardContext ctx{.client_address = "127.0.0.1", .request_id = "rid", .websocket = true};
   std::string head = upstream_request_head(r, "/ws", ctx, BodyFraming::kNone, 0);
   EXPECT_NE(head.find("Upgrade: websocket\r\n"), std::string::npos);
   EXPECT_NE(head.find("Connection: upgrade\r\n"), std::string::npos);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "core/cidr.h"
 #include "core/request_rules.h"
 
 namespace ew {
@@ -155,6 +156,27 @@ TEST(RequestRules, RejectModeRefusesEveryEncodedSlash) {
   EXPECT_EQ(resolve("/users/a%5cb", EscapedSlashes::kReject), "refused 400");
   EXPECT_EQ(resolve("/users/a\\b", EscapedSlashes::kReject), "refused 400");
   EXPECT_EQ(resolve("/users/a%25b", EscapedSlashes::kReject), "unchanged");
+}
+
+TEST(RequestRules, ClientBehindTrustedProxiesIsTheRightmostUntrustedHop) {
+  std::string bad;
+  auto trusted = CidrSet::parse({"10.0.0.0/8", "192.0.2.1"}, &bad);
+  ASSERT_TRUE(trusted);
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "203.0.113.5", *trusted), "203.0.113.5");
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "1.1.1.1, 203.0.113.5, 192.0.2.1", *trusted),
+            "203.0.113.5")
+      << "every trusted hop is skipped; what the client itself wrote first is not believed";
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", " 203.0.113.5 ,10.2.2.2", *trusted), "203.0.113.5");
+  EXPECT_EQ(client_behind_proxies("198.51.100.7", "203.0.113.5", *trusted), "198.51.100.7")
+      << "an untrusted peer names nobody";
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "", *trusted), "10.1.1.1");
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "203.0.113.5, garbage", *trusted), "10.1.1.1")
+      << "a garbled hop ends the walk at the last good one";
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "10.3.3.3", *trusted), "10.3.3.3")
+      << "only trusted hops: the leftmost is the client";
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "2001:db8::1", *trusted), "2001:db8::1");
+  CidrSet none;
+  EXPECT_EQ(client_behind_proxies("10.1.1.1", "203.0.113.5", none), "10.1.1.1");
 }
 
 }  // namespace

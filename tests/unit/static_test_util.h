@@ -111,6 +111,7 @@ inline Reply call(const StaticSite& site, std::string target, const Headers& hea
   request.query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
   request.secure = secure;
   request.client_address = client;
+  request.peer_address = client;
   request.request_id = "test-request";
   for (const auto& [name, value] : headers) {
     request.mutable_headers().push_back({name, value});

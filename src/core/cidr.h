@@ -1,4 +1,4 @@
-// A set of address ranges, for "is this peer a trusted proxy".
+// A set of address ranges, for "is this peer a trusted proxy" or "may this network scrape".
 #pragma once
 
 #include <array>
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ew::static_files {
+namespace ew {
 
 class CidrSet {
  public:
@@ -28,4 +28,14 @@ class CidrSet {
   std::vector<Range> ranges_;
 };
 
-}  // namespace ew::static_files
+// Whether `text` is a textual IPv4 or IPv6 address.
+bool is_ip_address(std::string_view text);
+
+// The client's address as the trusted proxies in front of edgewatch report it (as nginx's
+// real_ip with real_ip_recursive): when the TCP peer is trusted, the rightmost address in
+// X-Forwarded-For that is not itself a trusted proxy; otherwise the peer. An entry that is not
+// an address ends the walk at the last good one, so a client cannot forge its way further in.
+std::string_view client_behind_proxies(std::string_view peer, std::string_view forwarded_for,
+                                       const CidrSet& trusted);
+
+}  // namespace ew

@@ -1,11 +1,11 @@
-#include "static/cidr.h"
+#include "core/cidr.h"
 
 #include <arpa/inet.h>
 
 #include <charconv>
 #include <cstring>
 
-namespace ew::static_files {
+namespace ew {
 namespace {
 
 constexpr int kMappedPrefix = 96;  // ::ffff:a.b.c.d carries IPv4 in the last 32 bits
@@ -83,4 +83,30 @@ bool CidrSet::contains(std::string_view address) const {
   return false;
 }
 
-}  // namespace ew::static_files
+bool is_ip_address(std::string_view text) {
+  std::array<std::uint8_t, 16> bytes;
+  bool v4 = false;
+  return parse_address(text, bytes, v4);
+}
+
+std::string_view client_behind_proxies(std::string_view peer, std::string_view forwarded_for,
+                                       const CidrSet& trusted) {
+  if (trusted.empty() || forwarded_for.empty() || !trusted.contains(peer)) return peer;
+  std::string_view client = peer;
+  // From the right: each trusted hop vouches for the one before it, until the first untrusted.
+  while (!forwarded_for.empty()) {
+    std::size_t comma = forwarded_for.rfind(',');
+    std::string_view hop =
+        comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);
+    forwarded_for = comma == std::string_view::npos ? std::string_view{}
+                                                     : forwarded_for.substr(0, comma);
+    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    if (!is_ip_address(hop)) break;  // a forged or garbled entry: trust stops here
+    client = hop;
+    if (!trusted.contains(hop)) break;
+  }
+  return client;
+}
+
+}  // namespace ew
