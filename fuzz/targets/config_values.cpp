@@ -7,9 +7,9 @@
 #include "check.h"
 #include "config/config.h"
 #include "config/internal.h"
+#include "core/cidr.h"
 #include "core/query.h"
 #include "core/request_id.h"
-#include "core/cidr.h"
 
 namespace {
 

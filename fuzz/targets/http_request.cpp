@@ -89,9 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.target = {raw_target.data(), raw_target.size()};
   request.version = message.version();
   for (const auto& field : message) {
-    request.mutable_headers().push_back(
-        {{field.name_string().data(), field.name_string().size()},
-         {field.value().data(), field.value().size()}});
+    request.mutable_headers().push_back({{field.name_string().data(), field.name_string().size()},
+                                         {field.value().data(), field.value().size()}});
   }
 
   std::string rebuilt;
@@ -130,9 +129,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string upstream_target = ew::proxy::rewrite_target(request.target, "/api/", "/");
   auto length = parser.content_length();
-  ew::proxy::BodyFraming framing = parser.chunked()                ? ew::proxy::BodyFraming::kChunked
-                                   : (length && *length > 0)       ? ew::proxy::BodyFraming::kLength
-                                                                   : ew::proxy::BodyFraming::kNone;
+  ew::proxy::BodyFraming framing = parser.chunked()          ? ew::proxy::BodyFraming::kChunked
+                                   : (length && *length > 0) ? ew::proxy::BodyFraming::kLength
+                                                             : ew::proxy::BodyFraming::kNone;
   ew::proxy::ForwardContext context{.client_address = "203.0.113.7",
                                     .request_id = "fuzz",
                                     .upstream_authority = "127.0.0.1:8004"};

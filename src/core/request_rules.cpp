@@ -213,8 +213,8 @@ std::optional<AbsoluteTarget> split_absolute_form(std::string_view target) {
   std::size_t authority_end = rest.find_first_of("/?#");
   AbsoluteTarget out;
   out.authority = rest.substr(0, authority_end);
-  out.origin_form = authority_end == std::string_view::npos ? std::string_view{}
-                                                            : rest.substr(authority_end);
+  out.origin_form =
+      authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
   return out;
 }
 

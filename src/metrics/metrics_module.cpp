@@ -2,9 +2,9 @@
 
 #include <chrono>
 
+#include "core/cidr.h"
 #include "core/traffic_stats.h"
 #include "ops/config_keys.h"
-#include "core/cidr.h"
 
 namespace ew {
 namespace {

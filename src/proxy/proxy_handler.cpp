@@ -691,9 +691,9 @@ net::awaitable<void> ProxyHandler::serve(StreamContext& ctx) {
         413, "body_too_large", "the request body exceeds this route's limit", request.request_id);
     std::string head = "HTTP/1.1 413 Content Too Large\r\nContent-Length: " +
                        std::to_string(response.body.size()) + "\r\nConnection: close\r\n" +
-                       std::string(date_header_line()) + "X-Request-Id: " +
-                       std::string(request.request_id) + "\r\n" + response.header_lines() +
-                       "\r\n" + response.body;
+                       std::string(date_header_line()) +
+                       "X-Request-Id: " + std::string(request.request_id) + "\r\n" +
+                       response.header_lines() + "\r\n" + response.body;
     error_code ec;
     co_await net::async_write(ctx.socket, net::buffer(head), with_ec(ec));
     ctx.status = 413;

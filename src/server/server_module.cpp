@@ -88,8 +88,8 @@ ServerOptions server_options(const config::Settings& settings) {
   if (auto trusted = CidrSet::parse(s.get_list("trusted_proxies"), &bad)) {
     o.trusted_proxies = std::move(*trusted);
   }
-  o.escaped_slashes = s.get_string("escaped_slashes") == "reject" ? EscapedSlashes::kReject
-                                                                  : EscapedSlashes::kKeep;
+  o.escaped_slashes =
+      s.get_string("escaped_slashes") == "reject" ? EscapedSlashes::kReject : EscapedSlashes::kKeep;
   o.max_header_size = s.get_size("max_header_size");
   o.max_body_size = s.get_size("max_body_size");
   o.header_timeout = s.get_duration("header_timeout");

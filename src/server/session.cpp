@@ -144,7 +144,7 @@ struct Session::State {
   std::string released_;                 // what the access log needs of a released request
   std::string target_storage_;  // the target when the rules rewrote it (absolute form, dots)
   std::string resolved_path_;
-  bool admitted_ = true;  // within the per-address connection cap
+  bool admitted_ = true;          // within the per-address connection cap
   std::string forwarded_client_;  // the client behind trusted proxies, when they named one
 
   // Per request.
@@ -196,8 +196,8 @@ Session::Session(Worker& worker, tcp::socket socket)
   s.socket.non_blocking(true, ec);
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
-  s.admitted_ = worker.shared.per_address.try_add(s.client_address,
-                                                  s.options.max_connections_per_address);
+  s.admitted_ =
+      worker.shared.per_address.try_add(s.client_address, s.options.max_connections_per_address);
   traffic_stats().connection_opened();
 }
 
@@ -297,8 +297,8 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.peer_address = client_address;
   fill_headers(message, r);
   r.client_address = client_address;
-  std::string_view forwarded = client_behind_proxies(
-      client_address, r.header("X-Forwarded-For"), options.trusted_proxies);
+  std::string_view forwarded =
+      client_behind_proxies(client_address, r.header("X-Forwarded-For"), options.trusted_proxies);
   if (forwarded.data() != client_address.data()) {
     forwarded_client_.assign(forwarded);  // outlives the header, for the access log
     r.client_address = forwarded_client_;
@@ -420,13 +420,13 @@ net::awaitable<bool> Session::State::serve_one() {
   std::optional<Refusal> refusal = apply_request_rules();
   if (!refusal && !admitted_) {
     refusal = Refusal{503, "too_many_connections",
-                      "this address has " +
-                          std::to_string(options.max_connections_per_address) +
+                      "this address has " + std::to_string(options.max_connections_per_address) +
                           " connections open, the most allowed; reuse one of them"};
   }
   if (refusal) {
     keep_alive = false;
-    Response response = error_response(refusal->status, refusal->code, refusal->message, request_id);
+    Response response =
+        error_response(refusal->status, refusal->code, refusal->message, request_id);
     if (refusal->status == 405) response.add_header("Allow", kImplementedMethods);
     if (refusal->status == 503) response.add_header("Retry-After", "1");
     co_await write(response);

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "core/http.h"
 #include "core/cidr.h"
+#include "core/http.h"
 #include "static/options.h"
 #include "static/snapshot.h"
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/handler.h"
 #include "core/cidr.h"
+#include "core/handler.h"
 #include "static/loader.h"
 #include "static/options.h"
 #include "static/snapshot.h"

@@ -327,8 +327,7 @@ int connect_loopback(int port, const std::string& source) {
   return fd;
 }
 
-Connection::Connection(int port, const std::string& source)
-    : fd_(connect_loopback(port, source)) {}
+Connection::Connection(int port, const std::string& source) : fd_(connect_loopback(port, source)) {}
 
 Connection::~Connection() {
   if (fd_ >= 0) close(fd_);

@@ -22,9 +22,9 @@ std::string write_config(const std::string& upstream_url, const std::string& ext
   std::string dir = make_temp_dir();
   std::string path = dir + "/edgewatch.toml";
   std::string workers = extra_server.find("workers") == std::string::npos ? "workers = 1\n" : "";
-  write_file(path, "[server]\n" + workers + extra_server +
-                       "\n[static]\nroot = \"" + fixture_root() +
-                       "\"\n\n[[proxy]]\nprefix = \"/api/\"\nupstreams = [\"" + upstream_url +
+  write_file(path, "[server]\n" + workers + extra_server + "\n[static]\nroot = \"" +
+                       fixture_root() + "\"\n\n[[proxy]]\nprefix = \"/api/\"\nupstreams = [\"" +
+                       upstream_url +
                        "\"]\nhealth_check_path = \"\"\n\n[[proxy]]\nprefix = \"/v2/\"\n"
                        "rewrite = \"/base/\"\nupstreams = [\"" +
                        upstream_url +
@@ -87,27 +87,32 @@ TEST_F(Hostile, TransferEncodingThatCannotBeFramedIsRefusedAndNothingIsSmuggled)
   const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
   std::string length = std::to_string(smuggled.size());
   expect_cases({
-      {"TE gzip alone", "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n" +
-                            smuggled, 400, true},
+      {"TE gzip alone",
+       "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled, 400, true},
       {"TE chunked, identity",
-       "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n" +
-           smuggled, 400, true},
+       "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n" + smuggled,
+       400, true},
       {"TE gzip, chunked (not implemented)",
        "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" +
-           smuggled, 501, true},
+           smuggled,
+       501, true},
       {"TE xchunked with Content-Length",
        "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\nContent-Length: " +
-           length + "\r\n\r\n" + smuggled, 400, true},
+           length + "\r\n\r\n" + smuggled,
+       400, true},
       {"TE chunked with Content-Length",
        "POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-       "0\r\n\r\n" + smuggled, 400, true},
-      {"TE on a static path", "POST /index.html HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n" +
-                                  smuggled, 400, true},
-      {"TE in HTTP/1.0", "POST /api/x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       "0\r\n\r\n" +
+           smuggled,
        400, true},
+      {"TE on a static path",
+       "POST /index.html HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n" + smuggled, 400,
+       true},
+      {"TE in HTTP/1.0", "POST /api/x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+       true},
       {"two different Content-Lengths",
-       "POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabc",
-       400, true},
+       "POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 40\r\n\r\nabc", 400,
+       true},
   });
   EXPECT_EQ(upstream_.head().find("/smuggled"), std::string::npos) << upstream_.head();
   EXPECT_TRUE(upstream_.head().empty()) << "nothing at all should have been forwarded:\n"
@@ -122,7 +127,8 @@ TEST_F(Hostile, TheTeRequestFieldIsUnrelatedAndStaysLegal) {
 TEST_F(Hostile, InvalidChunkSizesGet400ThenClose) {
   expect_cases({
       {"chunk size not hex, proxied",
-       "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+       "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+       "chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
        400, true},
       {"chunk size overflowing 64 bits, proxied",
        "POST /api/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -165,8 +171,8 @@ TEST_F(Hostile, UpstreamGetsTheClientsHostNeverAnInventedOne) {
 }
 
 TEST_F(Hostile, AbsoluteFormTargetsAreAcceptedAndTheirHostUsed) {
-  Exchange e = send_raw(edge_.port(),
-                        "GET http://app.example/api/chat?x=1 HTTP/1.1\r\nHost: other.example\r\n\r\n");
+  Exchange e = send_raw(
+      edge_.port(), "GET http://app.example/api/chat?x=1 HTTP/1.1\r\nHost: other.example\r\n\r\n");
   ASSERT_EQ(e.response.status, 200);
   std::string head = upstream_.head() + "\r\n";
   EXPECT_TRUE(head.starts_with("GET /chat?x=1 HTTP/1.1\r\n")) << head;
@@ -196,8 +202,8 @@ TEST(HostileConfig, TraceIsForwardedWhenAllowed) {
 
 // A route rewriting /v2/ to /base/: no spelling of ".." may reach the upstream outside /base/.
 TEST_F(Hostile, DotSegmentsNeverReachAnUpstream) {
-  for (const char* path : {"/v2/../admin", "/v2/%2e%2e/admin", "/v2/.%2e/admin",
-                           "/v2/%2E%2E/admin", "/v2/x/../../admin"}) {
+  for (const char* path : {"/v2/../admin", "/v2/%2e%2e/admin", "/v2/.%2e/admin", "/v2/%2E%2E/admin",
+                           "/v2/x/../../admin"}) {
     HttpResponse r = http(edge_.port(), "GET", path);
     EXPECT_TRUE(upstream_.head().empty()) << path << " reached the upstream:\n" << upstream_.head();
   }
@@ -228,8 +234,8 @@ TEST(HostileConfig, EncodedSlashesCanBeRefusedEverywhere) {
 // Cases that already held before this suite, kept so that they stay held.
 TEST_F(Hostile, MalformedHeadsAreRefused) {
   expect_cases({
-      {"NUL in a header value", std::string("GET /index.html HTTP/1.1\r\nHost: a\r\nX: a") + '\0' + "b\r\n\r\n",
-       400, true},
+      {"NUL in a header value",
+       std::string("GET /index.html HTTP/1.1\r\nHost: a\r\nX: a") + '\0' + "b\r\n\r\n", 400, true},
       {"bare CR in a header", "GET /index.html HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400, true},
       {"space before the colon", "GET /index.html HTTP/1.1\r\nHost : a\r\n\r\n", 400, true},
       {"header too large",
@@ -252,9 +258,9 @@ TEST_F(Hostile, ObsoleteLineFoldingReachesTheUpstreamAsOneLine) {
 }
 
 TEST_F(Hostile, TraversalInManySpellingsNeverLeavesTheRoot) {
-  for (const char* path : {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd",
-                           "/%252e%252e/etc/passwd", "/assets/..%5c..%5cetc/passwd",
-                           "/.env", "/.git/config"}) {
+  for (const char* path :
+       {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd",
+        "/%252e%252e/etc/passwd", "/assets/..%5c..%5cetc/passwd", "/.env", "/.git/config"}) {
     HttpResponse r = http(edge_.port(), "GET", path);
     // 200 is the SPA fallback's index.html for a name that does not exist, which is fine.
     EXPECT_TRUE(r.status == 200 || r.status == 400 || r.status == 404)
@@ -359,8 +365,9 @@ TEST(HostileInterim, EdgeAnswersExpectContinueBeforeTheBodyIsSent) {
   CaptureUpstream upstream;
   ServerProcess edge = start_edge(upstream.url());
   Connection c(edge.port());
-  ASSERT_TRUE(c.send("POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /api/x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   HttpResponse interim = c.read_response();
   EXPECT_EQ(interim.status, 100);
   ASSERT_TRUE(c.send("hello"));

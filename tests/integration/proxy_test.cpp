@@ -12,8 +12,8 @@
 #include <set>
 
 #include "harness.h"
-#include "upstreams.h"
 #include "sse_client.h"
+#include "upstreams.h"
 #include "ws_client.h"
 
 namespace ew::test {

@@ -90,17 +90,16 @@ TEST(ProxyHeaders, IdempotentMethods) {
 }
 
 TEST(ProxyHeaders, ExpectIsAnsweredByTheGatewayNotForwarded) {
-  Request r = make_request(Method::kPost, "POST",
-                           {{"Host", "app.example"}, {"Expect", "100-continue"}});
+  Request r =
+      make_request(Method::kPost, "POST", {{"Host", "app.example"}, {"Expect", "100-continue"}});
   ForwardContext ctx{.client_address = "10.1.2.3", .request_id = "rid"};
   std::string head = upstream_request_head(r, "/upload", ctx, BodyFraming::kLength, 5);
   EXPECT_EQ(head.find("Expect"), std::string::npos) << head;
 }
 
 TEST(ProxyHeaders, HostIsTheClientsOrConfiguredOrTheUpstreamsNeverInvented) {
-  ForwardContext ctx{.client_address = "10.1.2.3",
-                     .request_id = "rid",
-                     .upstream_authority = "127.0.0.1:8004"};
+  ForwardContext ctx{
+      .client_address = "10.1.2.3", .request_id = "rid", .upstream_authority = "127.0.0.1:8004"};
   Request with_host = make_request(Method::kGet, "GET", {{"Host", "app.example:8080"}});
   std::string head = upstream_request_head(with_host, "/", ctx, BodyFraming::kNone, 0);
   EXPECT_NE(head.find("\r\nHost: app.example:8080\r\n"), std::string::npos) << head;

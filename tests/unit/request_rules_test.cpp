@@ -43,8 +43,7 @@ TEST(RequestRules, CodingsBeforeChunkedAreNotImplemented) {
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->status, 501);
   EXPECT_NE(refusal->message.find("gzip"), std::string::npos) << refusal->message;
-  EXPECT_EQ(framing_status({{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}}),
-            501);
+  EXPECT_EQ(framing_status({{"Transfer-Encoding", "gzip"}, {"Transfer-Encoding", "chunked"}}), 501);
 }
 
 TEST(RequestRules, TransferEncodingWithContentLengthOrInHttp10IsRefused) {
@@ -80,9 +79,9 @@ TEST(RequestRules, ValidHosts) {
                            "[::1]", "[2001:db8::1]:443", "[::ffff:127.0.0.1]"}) {
     EXPECT_TRUE(is_valid_host(host)) << host;
   }
-  for (const char* host : {"", ":80", "a:", "a:65536", "a:123456", "a:8o", "user@a", "a/b", "a?b",
-                           "a#b", "a b", "a\\b", "a..b", "[::1", "[]", "[::1]x", "[zz::1]", "a,b",
-                           "a%2fb"}) {
+  for (const char* host :
+       {"", ":80", "a:", "a:65536", "a:123456", "a:8o", "user@a", "a/b", "a?b", "a#b", "a b",
+        "a\\b", "a..b", "[::1", "[]", "[::1]x", "[zz::1]", "a,b", "a%2fb"}) {
     EXPECT_FALSE(is_valid_host(host)) << host;
   }
 }
