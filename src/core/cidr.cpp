@@ -1,5 +1,7 @@
 #include "core/cidr.h"
 
+#include "core/ascii.h"
+
 #include <arpa/inet.h>
 
 #include <charconv>
@@ -100,8 +102,7 @@ std::string_view client_behind_proxies(std::string_view peer, std::string_view f
         comma == std::string_view::npos ? forwarded_for : forwarded_for.substr(comma + 1);
     forwarded_for =
         comma == std::string_view::npos ? std::string_view{} : forwarded_for.substr(0, comma);
-    while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
-    while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+    hop = trim_space(hop);
     if (!is_ip_address(hop)) break;  // a forged or garbled entry: trust stops here
     client = hop;
     if (!trusted.contains(hop)) break;

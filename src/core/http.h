@@ -117,4 +117,7 @@ std::string_view reason_phrase(int status);
 // every response head edgewatch writes carries it.
 std::string_view date_header_line();
 
+// The interim answer to `Expect: 100-continue`, sent when the server is ready for the body.
+inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+
 }  // namespace ew

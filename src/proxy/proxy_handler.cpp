@@ -446,10 +446,9 @@ net::awaitable<Attempt> Exchange::run() {
 }
 
 net::awaitable<error_code> Exchange::send_continue() {
-  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   error_code ec;
-  co_await net::async_write(ctx_.socket, net::buffer(kContinue.data(), kContinue.size()),
-                            with_ec(ec));
+  co_await net::async_write(
+      ctx_.socket, net::buffer(kContinueResponse.data(), kContinueResponse.size()), with_ec(ec));
   co_return ec;
 }
 

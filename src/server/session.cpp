@@ -532,8 +532,8 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
   }
   if (iequals(request.header("Expect"), "100-continue")) {
     error_code ec;
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    co_await net::async_write(socket, net::buffer(kContinue.data(), kContinue.size()), with_ec(ec));
+    co_await net::async_write(
+        socket, net::buffer(kContinueResponse.data(), kContinueResponse.size()), with_ec(ec));
     if (ec) co_return false;
   }
   parser.body_limit(limit);
