@@ -6,11 +6,11 @@
 #include <simdjson.h>
 
 #include "check.h"
-#include "core/json_text.h"
 #include "ingest/json_error.h"
 #include "ingest/json_in.h"
 #include "ingest/text.h"
 #include "json_check.h"
+#include "util/json_text.h"
 
 using namespace ew::ingest;
 

@@ -6,7 +6,7 @@
 #include "deploy/deployment_json.h"
 #include "ingest/api_util.h"
 #include "json_check.h"
-#include "ops/time_util.h"
+#include "util/time.h"
 
 namespace {
 
@@ -15,7 +15,7 @@ constexpr std::int64_t kNow = 1'767'225'600'000;  // 2026-01-01
 void check_deployment(std::string_view body) {
   ew::deploy::ParsedDeployment parsed = ew::deploy::parse_deployment(body, kNow);
   if (parsed.problems.empty()) {
-    const ew::ops::Deployment& d = parsed.deployment;
+    const ew::deploy::Deployment& d = parsed.deployment;
     FUZZ_CHECK(!d.version.empty() && d.version.size() <= ew::deploy::kMaxVersion);
     FUZZ_CHECK(d.environment.size() <= ew::deploy::kMaxEnvironment);
     FUZZ_CHECK(d.timestamp_ms <= kNow + ew::deploy::kMaxFutureMs);
@@ -46,8 +46,8 @@ void check_query(std::string_view query) {
     auto again = ew::ingest::cursor_param(again_query, error, present);
     FUZZ_CHECK(again && again->key == cursor->key && again->id == cursor->id);
   }
-  if (auto ms = ew::ops::parse_iso8601(query)) {
-    FUZZ_CHECK(ew::ops::parse_iso8601(ew::ops::iso8601(*ms)) == ms);
+  if (auto ms = ew::parse_iso8601(query)) {
+    FUZZ_CHECK(ew::parse_iso8601(ew::format_iso8601(*ms)) == ms);
   }
 }
 

@@ -5,17 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include "alerts/payload.h"
-#include "ops/upstream_view.h"
-#include "proxy/proxy_module.h"
-#include "proxy/upstream.h"
+#include "proxy/proxy.h"
+#include "util/time.h"
 
 namespace ew::alerts {
 
-Engine::Engine(AlertOptions options, std::shared_ptr<ops::Hub> hub,
-               std::shared_ptr<proxy::ProxyRegistry> proxies)
+Engine::Engine(AlertOptions options, AlertsWiring wiring)
     : options_(std::move(options)),
-      hub_(std::move(hub)),
-      proxies_(std::move(proxies)),
+      wiring_(std::move(wiring)),
       notifier_(DeliveryOptions{options_.timeout, options_.max_attempts, options_.retry_base,
                                 options_.retry_max, options_.queue_limit}),
       evaluator_(options_.rules),
@@ -45,25 +42,26 @@ void Engine::stop() {
 
 Signals Engine::gather() const {
   Signals s;
-  s.now_ms = ops::now_ms();
-  if (proxies_) {
+  s.now_ms = now_ms();
+  if (wiring_.proxies) {
     auto now = proxy::Clock::now();
-    for (const auto& ref : ops::upstreams_of(*proxies_)) {
+    for (const auto& ref : proxy::upstreams_of(*wiring_.proxies)) {
       s.upstreams.push_back({ref.route, ref.upstream->url(), ref.upstream->healthy(),
                              ref.upstream->circuit(now) == proxy::CircuitState::kOpen});
     }
   }
-  s.health = hub_->health();
-  if (auto source = hub_->monitoring()) {
+  s.health = wiring_.health->get();
+  if (auto source = wiring_.monitoring->get()) {
     try {
       s.monitoring = source->snapshot();
     } catch (const std::exception& e) {
       spdlog::error("alerts: the monitoring source failed: {}", e.what());
     }
   }
-  s.deployment_for = [hub = hub_](const std::string& release, std::int64_t at) {
-    auto store = hub->deployments();
-    return store ? ops::deployment_for(*store, release, at) : std::nullopt;
+  s.deployment_for = [deployments = wiring_.deployments](const std::string& release,
+                                                         std::int64_t at) {
+    auto store = deployments->get();
+    return store ? deploy::deployment_for(*store, release, at) : std::nullopt;
   };
   return s;
 }
@@ -110,7 +108,7 @@ void Engine::loop() {
   }
 }
 
-void Engine::write_metrics(ops::MetricWriter& w) const {
+void Engine::write_metrics(telemetry::MetricWriter& w) const {
   std::lock_guard lock(mutex_);
   const auto& rules = evaluator_.rules();
   w.gauge("edgewatch_alerts_firing", "1 while the rule's alert is firing");

@@ -10,37 +10,31 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/alerts.h"
 #include "alerts/evaluator.h"
 #include "alerts/notifier.h"
 #include "alerts/rules.h"
-#include "ops/hub.h"
-#include "ops/prometheus.h"
-
-namespace ew::proxy {
-class ProxyRegistry;
-}
+#include "telemetry/prometheus.h"
 
 namespace ew::alerts {
 
 class Engine {
  public:
-  Engine(AlertOptions options, std::shared_ptr<ops::Hub> hub,
-         std::shared_ptr<proxy::ProxyRegistry> proxies);
+  Engine(AlertOptions options, AlertsWiring wiring);
   ~Engine();
 
   void start();
   void stop();
   // One evaluation now (the thread calls this each interval).
   void evaluate_once();
-  void write_metrics(ops::MetricWriter& w) const;
+  void write_metrics(telemetry::MetricWriter& w) const;
 
  private:
   Signals gather() const;
   void loop();
 
   AlertOptions options_;
-  std::shared_ptr<ops::Hub> hub_;
-  std::shared_ptr<proxy::ProxyRegistry> proxies_;
+  AlertsWiring wiring_;
   Notifier notifier_;
 
   mutable std::mutex mutex_;  // guards evaluator_, the counters and the thread state

@@ -1,4 +1,5 @@
 #include "alerts/evaluator.h"
+#include "util/time.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -85,16 +86,16 @@ Evaluator::Condition Evaluator::evaluate(std::size_t index, const Signals& s) {
     case RuleKind::kHealthUnhealthy: {
       if (!s.health) break;
       c.known = true;
-      c.active = s.health->overall == ops::HealthStatus::kUnhealthy;
+      c.active = s.health->overall == health::HealthStatus::kUnhealthy;
       c.value = c.active ? 1 : 0;
       std::string failing;
       for (const auto& svc : s.health->services) {
-        if (svc.status != ops::HealthStatus::kUnhealthy) continue;
+        if (svc.status != health::HealthStatus::kUnhealthy) continue;
         failing += (failing.empty() ? "" : "; ") + svc.service +
                    (svc.details.empty() ? "" : " (" + svc.details + ")");
       }
       c.summary = c.active ? "readiness is unhealthy: " + failing
-                           : "readiness is " + std::string(ops::to_string(s.health->overall));
+                           : "readiness is " + std::string(health::to_string(s.health->overall));
       break;
     }
     case RuleKind::kErrorsPerMinute:
@@ -219,7 +220,7 @@ void Evaluator::step_event(std::size_t index, const Condition& c, const Signals&
     if (s.deployment_for) n.deployment = s.deployment_for(st.held_release, s.now_ms);
     if (n.deployment) {
       n.summary += " (deployment " + n.deployment->version + " to " + n.deployment->environment +
-                   " at " + ops::iso8601(n.deployment->timestamp_ms) + ")";
+                   " at " + format_iso8601(n.deployment->timestamp_ms) + ")";
     }
   }
   out.push_back(std::move(n));

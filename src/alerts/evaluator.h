@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "alerts/rules.h"
-#include "ops/deployments.h"
-#include "ops/health_report.h"
-#include "ops/monitoring.h"
+#include "deploy/deploy.h"
+#include "health/health.h"
+#include "ingest/ingest.h"
 
 namespace ew::alerts {
 
@@ -40,10 +40,10 @@ struct UpstreamSignal {
 struct Signals {
   std::int64_t now_ms = 0;
   std::vector<UpstreamSignal> upstreams;
-  std::shared_ptr<const ops::HealthReport> health;    // null: readiness is not running
-  std::optional<ops::MonitoringSnapshot> monitoring;  // nullopt: no monitoring source
+  std::shared_ptr<const health::HealthReport> health;    // null: readiness is not running
+  std::optional<ingest::MonitoringSnapshot> monitoring;  // nullopt: no monitoring source
   // Finds the deployment that brought a release (regression notices); may be empty.
-  std::function<std::optional<ops::Deployment>(const std::string& release, std::int64_t at)>
+  std::function<std::optional<deploy::Deployment>(const std::string& release, std::int64_t at)>
       deployment_for;
 };
 
@@ -56,7 +56,7 @@ struct Notice {
   double value = 0;
   std::int64_t started_ms = 0;  // when the condition began (firing) or the incident began
   std::int64_t at_ms = 0;
-  std::optional<ops::Deployment> deployment;  // regression notices
+  std::optional<deploy::Deployment> deployment;  // regression notices
 };
 
 class Evaluator {
@@ -105,7 +105,7 @@ class Evaluator {
   std::vector<State> states_;
   RateWindow errors_;
   RateWindow rejected_;
-  std::optional<ops::MonitoringSnapshot> previous_;
+  std::optional<ingest::MonitoringSnapshot> previous_;
   std::optional<double> errors_rate_;
   std::optional<double> rejected_rate_;
 };

@@ -6,7 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "ops/http_client.h"
+#include "outbound/http_client.h"
 
 namespace ew::alerts {
 
@@ -68,7 +68,7 @@ std::chrono::milliseconds Notifier::backoff(const DeliveryOptions& options, int 
 }
 
 bool Notifier::attempt(Delivery& d, bool& retryable) {
-  ops::HttpRequest request;
+  outbound::HttpRequest request;
   request.method = "POST";
   request.url = d.url;
   request.timeout = options_.timeout;
@@ -76,7 +76,7 @@ bool Notifier::attempt(Delivery& d, bool& retryable) {
   request.body = d.body;
   request.max_body = 4096;
   ++d.attempts;
-  ops::HttpResult r = ops::http_request(request);
+  outbound::HttpResult r = outbound::http_request(request);
   if (r.ok && r.status >= 200 && r.status < 300) return true;
   retryable = !r.ok || r.status == 408 || r.status == 425 || r.status == 429 || r.status >= 500;
   std::string why = r.ok ? "HTTP " + std::to_string(r.status) : r.error;

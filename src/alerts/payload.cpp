@@ -1,4 +1,5 @@
 #include "alerts/payload.h"
+#include "util/time.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,8 +23,8 @@ std::string json_payload(const Notice& n, const std::string& instance) {
                         {"summary", n.summary},
                         {"value", n.value},
                         {"threshold", n.rule->threshold},
-                        {"started_at", ops::iso8601(n.started_ms)},
-                        {"at", ops::iso8601(n.at_ms)},
+                        {"started_at", format_iso8601(n.started_ms)},
+                        {"at", format_iso8601(n.at_ms)},
                         {"instance", instance}};
   if (!firing) alert["duration_seconds"] = (n.at_ms - n.started_ms) / 1000;
   if (n.rule->kind == RuleKind::kWebVitalP75) alert["metric"] = n.rule->metric;
@@ -32,7 +33,7 @@ std::string json_payload(const Notice& n, const std::string& instance) {
     alert["deployment"] = {{"id", n.deployment->id},
                            {"environment", n.deployment->environment},
                            {"version", n.deployment->version},
-                           {"timestamp", ops::iso8601(n.deployment->timestamp_ms)}};
+                           {"timestamp", format_iso8601(n.deployment->timestamp_ms)}};
   }
   return ordered_json{{"alert", std::move(alert)}}.dump();
 }

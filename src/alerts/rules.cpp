@@ -4,15 +4,15 @@
 
 #include <set>
 
-#include "ops/config_keys.h"
+#include "config/keys.h"
 
 namespace ew::alerts {
 namespace {
 
+using config::bounded;
+using config::choice;
+using config::key;
 using config::Kind;
-using ops::bounded;
-using ops::choice;
-using ops::key;
 
 constexpr std::string_view kKindNames[] = {
     "errors_per_minute", "new_issue",     "regression",          "upstream_unhealthy",

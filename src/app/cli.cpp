@@ -91,7 +91,8 @@ config::Sources serve_sources(const ServeFlags& flags) {
   return sources;
 }
 
-int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules) {
+int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules,
+          const std::shared_ptr<telemetry::TrafficStats>& traffic) {
   config::Schema schema = build_schema(modules);
   config::Sources sources = serve_sources(flags);
   auto settings = load_settings(schema, modules, sources);
@@ -106,13 +107,13 @@ int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules) {
   auto router = std::make_shared<Router>();
   Registrar registrar(*router);
   try {
-    for (auto& module : modules) module->start(*settings, registrar);
-    Server server(server_options(*settings), router,
-                  Server::Hooks{registrar.reload_hooks(), registrar.stop_hooks()});
+    // Listen first: a process that cannot take its port stops before any module writes a file.
+    Server server(server_options(*settings), router, traffic);
     server.listen();
+    for (auto& module : modules) module->start(*settings, registrar);
     spdlog::info("edgewatch {} listening on http://{} ({} routes)", build_info::kVersion,
                  server.local_address(), router->size());
-    server.run();
+    server.run(Server::Hooks{registrar.reload_hooks(), registrar.stop_hooks()});
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     log::shutdown();
@@ -136,7 +137,8 @@ int check_config(const std::string& file, std::vector<ModulePtr>& modules) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv, std::vector<ModulePtr> modules) {
+int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
+            std::shared_ptr<telemetry::TrafficStats> traffic) {
   CLI::App app{"edgewatch: static edge, streaming gateway and monitoring backend in one binary"};
   app.require_subcommand(1);
   int exit_code = kExitOk;
@@ -151,7 +153,7 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules) {
   serve_cmd->add_option("-r,--root", flags.root, "Directory of static files to serve");
   serve_cmd->add_option("-u,--upstream", flags.upstreams,
                         "Upstream URL for the /api/ proxy (repeatable)");
-  serve_cmd->callback([&] { exit_code = serve(flags, modules); });
+  serve_cmd->callback([&] { exit_code = serve(flags, modules, traffic); });
 
   std::string check_file;
   auto* check_cmd =

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/module.h"
+#include "telemetry/traffic_stats.h"
 
 namespace ew {
 
@@ -12,6 +13,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
-int run_cli(int argc, char** argv, std::vector<ModulePtr> modules);
+// `traffic` is handed to the server, which counts every request in it.
+int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
+            std::shared_ptr<telemetry::TrafficStats> traffic);
 
 }  // namespace ew

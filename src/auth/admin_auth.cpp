@@ -1,5 +1,4 @@
-#include "auth/admin_auth.h"
-#include "core/ascii.h"
+#include "auth/auth.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -7,6 +6,10 @@
 
 #include <algorithm>
 #include <stdexcept>
+
+#include "util/ascii.h"
+#include "util/hex.h"
+#include "util/time.h"
 
 namespace ew::auth {
 namespace {
@@ -30,12 +33,6 @@ bool origin_matches_host(std::string_view origin, std::string_view host) {
 }
 
 }  // namespace
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool token_matches(std::string_view given, std::string_view token) {
   const bool same = same_digest(digest(given), digest(token));
@@ -67,13 +64,7 @@ std::string_view cookie_value(const Request& request, std::string_view name) {
 std::string SessionStore::open(std::string_view token, std::int64_t now_ms) {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(64);
-  for (unsigned char c : raw) {
-    id += kHex[c >> 4];
-    id += kHex[c & 15];
-  }
+  std::string id = to_hex(raw, sizeof raw);
   const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(kLifetime).count();
   std::string key = digest(id);
   std::lock_guard lock(mutex_);
@@ -170,25 +161,20 @@ void GuessThrottle::succeeded(std::string_view address) {
   failures_.erase(std::string(address));
 }
 
-GuessThrottle& guesses() {
-  static GuessThrottle throttle;
-  return throttle;
-}
-
-Access admin_access(const Request& request, const std::string& token) {
-  if (token.empty()) return Access::kDenied;  // the API is closed: there is nothing to guess
+Access AdminGate::access(const Request& request) {
+  if (token_.empty()) return Access::kDenied;  // the API is closed: there is nothing to guess
   std::string_view auth = trim_space(request.header("Authorization"));
   if (auth.size() >= 7 && iequals(auth.substr(0, 7), "Bearer ")) {
     const std::int64_t now = now_ms();
-    if (guesses().retry_after_s(request.client_address, now) > 0) return Access::kThrottled;
+    if (guesses_.retry_after_s(request.client_address, now) > 0) return Access::kThrottled;
     // A success does not clear the address's failures (the sign-in form's does): scripts that
     // hold the token would otherwise reset a guesser's count behind the same NAT on every call.
-    if (token_matches(trim_space(auth.substr(7)), token)) return Access::kGranted;
-    guesses().failed(request.client_address, now);
+    if (token_matches(trim_space(auth.substr(7)), token_)) return Access::kGranted;
+    guesses_.failed(request.client_address, now);
     return Access::kDenied;
   }
   std::string_view id = cookie_value(request, kSessionCookie);
-  if (id.empty() || !sessions().valid(id, token, now_ms())) return Access::kDenied;
+  if (id.empty() || !sessions_.valid(id, token_, now_ms())) return Access::kDenied;
   if (request.method != Method::kGet && request.method != Method::kHead &&
       request.has_header("Origin") &&
       !origin_matches_host(request.header("Origin"), request.header("Host"))) {
@@ -197,8 +183,8 @@ Access admin_access(const Request& request, const std::string& token) {
   return Access::kGranted;
 }
 
-bool admin_ok(const Request& request, const std::string& token) {
-  return admin_access(request, token) == Access::kGranted;
+bool AdminGate::allows(const Request& request) {
+  return access(request) == Access::kGranted;
 }
 
 Response unauthorized(std::string_view request_id) {
@@ -209,8 +195,8 @@ Response unauthorized(std::string_view request_id) {
   return r;
 }
 
-std::optional<Response> admin_refusal(const Request& request, const std::string& token) {
-  switch (admin_access(request, token)) {
+std::optional<Response> AdminGate::refusal(const Request& request) {
+  switch (access(request)) {
     case Access::kGranted:
       return std::nullopt;
     case Access::kDenied:
@@ -218,13 +204,24 @@ std::optional<Response> admin_refusal(const Request& request, const std::string&
     case Access::kThrottled:
       break;
   }
-  const int retry = std::max(1, guesses().retry_after_s(request.client_address, now_ms()));
+  const int retry = std::max(1, guesses_.retry_after_s(request.client_address, now_ms()));
   Response r = error_response(
       429, "too_many_attempts",
       "too many wrong admin tokens from this address; try again in " + std::to_string(retry) + " s",
       request.request_id);
   r.add_header("Retry-After", std::to_string(retry));
   return r;
+}
+
+Handler admin_only(std::shared_ptr<AdminGate> gate, Handler inner) {
+  return
+      [gate = std::move(gate), inner = std::move(inner)](Request& request, Responder& responder) {
+        if (auto refused = gate->refusal(request)) {
+          responder.send(std::move(*refused));
+          return;
+        }
+        inner(request, responder);
+      };
 }
 
 }  // namespace ew::auth

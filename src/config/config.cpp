@@ -15,7 +15,7 @@
 
 #include "config/config.h"
 #include "config/internal.h"
-#include "core/ascii.h"
+#include "util/ascii.h"
 
 namespace ew::config {
 namespace {

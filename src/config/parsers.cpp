@@ -11,7 +11,7 @@
 
 #include "config/config.h"
 #include "config/internal.h"
-#include "core/ascii.h"
+#include "util/ascii.h"
 
 extern char** environ;  // NOLINT: POSIX, declared here so we do not rely on _GNU_SOURCE
 

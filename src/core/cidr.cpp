@@ -1,6 +1,6 @@
 #include "core/cidr.h"
 
-#include "core/ascii.h"
+#include "util/ascii.h"
 
 #include <arpa/inet.h>
 

@@ -50,6 +50,9 @@ struct RouteOptions {
   bool access_log = true;
   // Label for metrics and logs: a fixed name, never the raw path.
   std::string_view name = "other";
+  // The operator's own traffic (admin APIs, the dashboard, scrapes), which the dashboard keeps
+  // out of the app's request and error rates.
+  bool operations = false;
 };
 
 }  // namespace ew

@@ -1,6 +1,6 @@
 #include "core/http.h"
 
-#include "core/json_text.h"
+#include "util/json_text.h"
 
 #include <array>
 #include <ctime>

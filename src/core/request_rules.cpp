@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "core/ascii.h"
+#include "util/ascii.h"
 
 namespace ew {
 namespace {

@@ -1,4 +1,4 @@
-#include "dashboard/dashboard_module.h"
+#include "dashboard/dashboard.h"
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -7,13 +7,15 @@
 #include <string>
 #include <unordered_map>
 
-#include "auth/admin_auth.h"
+#include "auth/auth.h"
+#include "config/keys.h"
+#include "core/query.h"
 #include "dashboard/assets.h"
 #include "dashboard/traffic.h"
-#include "ops/api_util.h"
-#include "static/static_module.h"
+#include "static/static.h"
+#include "util/time.h"
 
-namespace ew {
+namespace ew::dashboard {
 namespace {
 
 constexpr std::string_view kBase = "/_edgewatch";
@@ -34,7 +36,7 @@ std::optional<std::string> login_token(const Request& request) {
     return std::nullopt;
   }
   if (type.find("application/x-www-form-urlencoded") != std::string_view::npos) {
-    return ops::query_param(request.body, "token");
+    return query_param(request.body, "token");
   }
   std::string_view auth = request.header("Authorization");
   if (auth.size() > 7 && iequals(auth.substr(0, 7), "Bearer ")) {
@@ -55,28 +57,20 @@ std::string session_cookie(std::string_view value, bool secure, std::int64_t max
 
 class DashboardModule final : public Module {
  public:
-  explicit DashboardModule(std::shared_ptr<ops::Hub> hub) : hub_(std::move(hub)) {}
+  explicit DashboardModule(DashboardWiring wiring) : wiring_(std::move(wiring)) {}
 
   std::string_view name() const override { return "dashboard"; }
 
   void declare(config::Schema& schema) override {
     auto& s = schema.section("dashboard", "The dashboard at /_edgewatch/ (login: admin.token)");
-    config::KeySpec enabled;
-    enabled.key = "enabled";
-    enabled.kind = config::Kind::kBool;
-    enabled.default_value = "true";
-    enabled.help = "Serve the dashboard, its login and its traffic history";
-    config::KeySpec interval;
-    interval.key = "sample_interval";
-    interval.kind = config::Kind::kDuration;
-    interval.default_value = "5s";
-    interval.help = "How often the traffic history behind the dashboard's charts is sampled";
-    config::KeySpec keep;
-    keep.key = "history";
-    keep.kind = config::Kind::kDuration;
-    keep.default_value = "1h";
-    keep.help = "How much traffic history is kept in memory";
-    s.keys = {enabled, interval, keep};
+    using config::Kind;
+    s.keys = {
+        config::key("enabled", Kind::kBool, "true",
+                    "Serve the dashboard, its login and its traffic history"),
+        config::key("sample_interval", Kind::kDuration, "5s",
+                    "How often the traffic history behind the dashboard's charts is sampled"),
+        config::key("history", Kind::kDuration, "1h", "How much traffic history is kept in memory"),
+    };
   }
 
   void validate(const config::Settings& settings, std::vector<std::string>& problems) override {
@@ -98,25 +92,27 @@ class DashboardModule final : public Module {
     if (settings.sections.find("static") != settings.sections.end()) {
       security = static_files::static_options(settings).security;
     }
-    assets_ = std::make_shared<dashboard::Assets>(security);
-    token_ = ops::admin_token(settings);
+    assets_ = std::make_shared<Assets>(security);
     const auto interval = s.get_duration("sample_interval");
-    traffic_ = std::make_shared<dashboard::TrafficHistory>(
-        hub_, interval, static_cast<std::size_t>(s.get_duration("history") / interval));
+    traffic_ = std::make_shared<TrafficHistory>(
+        wiring_.traffic, wiring_.proxies, interval,
+        static_cast<std::size_t>(s.get_duration("history") / interval));
     register_routes(registrar.router());
     traffic_->start();
     registrar.on_stop([t = traffic_] { t->stop(); });
     if (assets_->paths().empty()) {
       spdlog::warn("dashboard: no files embedded (dashboard/dist/ was empty at build time)");
     }
-    spdlog::info("dashboard: at /_edgewatch/, login {}",
-                 token_.empty() ? "disabled (no admin.token)" : "with admin.token");
+    spdlog::info("dashboard: at /_edgewatch/, login {}", auth::admin_token(settings).empty()
+                                                             ? "disabled (no admin.token)"
+                                                             : "with admin.token");
   }
 
  private:
   void register_routes(Router& router) {
     RouteOptions files;
     files.name = "dashboard";
+    files.operations = true;
     files.access_log = false;
     auto assets = assets_;
     auto index = [assets](Request& request, Responder& responder) {
@@ -145,11 +141,13 @@ class DashboardModule final : public Module {
 
     RouteOptions login;
     login.name = "dashboard";
+    login.operations = true;
     login.max_body_size = 4096;
     router.exact(
         method_bit(Method::kPost), std::string(kLoginPath),
-        [token = token_](Request& request, Responder& responder) {
-          const std::int64_t now = auth::now_ms();
+        [gate = wiring_.admin](Request& request, Responder& responder) {
+          const std::string& token = gate->token();
+          const std::int64_t now = now_ms();
           const std::string rid(request.request_id);
           if (token.empty()) {
             responder.send(error_response(
@@ -157,8 +155,8 @@ class DashboardModule final : public Module {
                 "no admin token is configured: set [admin] token or EDGEWATCH_ADMIN_TOKEN", rid));
             return;
           }
-          // One allowance per address for the form and the bearer header (auth::guesses()).
-          auth::GuessThrottle& throttle = auth::guesses();
+          // One allowance per address for the form and the bearer header.
+          auth::GuessThrottle& throttle = gate->guesses();
           if (throttle.retry_after_s(request.client_address, now) > 0) {
             Response r = error_response(429, "too_many_attempts",
                                         "too many failed logins; try again in a minute", rid);
@@ -173,22 +171,22 @@ class DashboardModule final : public Module {
             return;
           }
           throttle.succeeded(request.client_address);
-          const std::string id = auth::sessions().open(token, now);
+          const std::string id = gate->sessions().open(token, now);
           const auto max_age =
               std::chrono::duration_cast<std::chrono::seconds>(auth::SessionStore::kLifetime)
                   .count();
           Response r =
-              ops::json_response(200, nlohmann::json{{"ok", true}, {"expires_in", max_age}}.dump());
+              json_response(200, nlohmann::json{{"ok", true}, {"expires_in", max_age}}.dump());
           r.add_header("Set-Cookie", session_cookie(id, request.secure, max_age));
           responder.send(std::move(r));
         },
         login);
     router.exact(
         method_bit(Method::kPost), std::string(kLogoutPath),
-        [](Request& request, Responder& responder) {
+        [gate = wiring_.admin](Request& request, Responder& responder) {
           std::string_view id = auth::cookie_value(request, auth::kSessionCookie);
-          if (!id.empty()) auth::sessions().close(id);
-          Response r = ops::json_response(200, R"({"ok":true})");
+          if (!id.empty()) gate->sessions().close(id);
+          Response r = json_response(200, R"({"ok":true})");
           r.add_header("Set-Cookie", session_cookie("", request.secure, 0));
           responder.send(std::move(r));
         },
@@ -196,38 +194,34 @@ class DashboardModule final : public Module {
 
     RouteOptions api;
     api.name = "dashboard";
+    api.operations = true;
     // Whether the caller is signed in, answered 200 either way so that the page can decide
     // between the login form and the views without a failed request in the console.
     router.exact(
         kGetHead, std::string(kSessionPath),
-        [token = token_](Request& request, Responder& responder) {
-          nlohmann::json body{{"authenticated", auth::admin_ok(request, token)},
-                              {"login_enabled", !token.empty()}};
-          responder.send(ops::json_response(200, body.dump()));
+        [gate = wiring_.admin](Request& request, Responder& responder) {
+          nlohmann::json body{{"authenticated", gate->allows(request)},
+                              {"login_enabled", !gate->token().empty()}};
+          responder.send(json_response(200, body.dump()));
         },
         api);
-    router.exact(
-        kGetHead, std::string(kTrafficPath),
-        [token = token_, traffic = traffic_](Request& request, Responder& responder) {
-          if (auto refusal = ops::admin_refusal(request, token)) {
-            responder.send(std::move(*refusal));
-            return;
-          }
-          responder.send(ops::json_response(200, traffic->json()));
-        },
-        api);
+    router.exact(kGetHead, std::string(kTrafficPath),
+                 auth::admin_only(wiring_.admin,
+                                  [traffic = traffic_](Request&, Responder& responder) {
+                                    responder.send(json_response(200, traffic->json()));
+                                  }),
+                 api);
   }
 
-  std::shared_ptr<ops::Hub> hub_;
-  std::shared_ptr<dashboard::Assets> assets_;
-  std::shared_ptr<dashboard::TrafficHistory> traffic_;
-  std::string token_;
+  DashboardWiring wiring_;
+  std::shared_ptr<Assets> assets_;
+  std::shared_ptr<TrafficHistory> traffic_;
 };
 
 }  // namespace
 
-ModulePtr make_dashboard_module(std::shared_ptr<ops::Hub> hub) {
-  return std::make_unique<DashboardModule>(std::move(hub));
+ModulePtr make_dashboard_module(DashboardWiring wiring) {
+  return std::make_unique<DashboardModule>(std::move(wiring));
 }
 
-}  // namespace ew
+}  // namespace ew::dashboard

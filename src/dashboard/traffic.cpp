@@ -3,45 +3,14 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <limits>
 
-#include "core/traffic_stats.h"
-#include "ops/hub.h"
+#include "telemetry/histogram.h"
+#include "util/time.h"
 
 namespace ew::dashboard {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::optional<double> parse_number(std::string_view text) {
-  if (text == "+Inf" || text == "Inf") return std::numeric_limits<double>::infinity();
-  double value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// The value of label `name` in "{a="x",le="0.5"}", or empty.
-std::string_view label(std::string_view labels, std::string_view name) {
-  const std::string key = std::string(name) + "=\"";
-  std::size_t at = 0;
-  while ((at = labels.find(key, at)) != std::string_view::npos) {
-    if (at == 0 || labels[at - 1] == '{' || labels[at - 1] == ',') {
-      const std::size_t start = at + key.size();
-      const std::size_t end = labels.find('"', start);
-      if (end == std::string_view::npos) return {};
-      return labels.substr(start, end - start);
-    }
-    at += key.size();
-  }
-  return {};
-}
 
 std::optional<double> rounded(std::optional<double> v) {
   if (!v) return v;
@@ -49,15 +18,6 @@ std::optional<double> rounded(std::optional<double> v) {
 }
 
 }  // namespace
-
-bool is_admin_route(std::string_view route) {
-  static constexpr std::array<std::string_view, 5> kAdmin = {"query_api", "health_history",
-                                                             "deployments", "dashboard", "metrics"};
-  for (std::string_view a : kAdmin) {
-    if (route == a) return true;
-  }
-  return false;
-}
 
 std::optional<double> histogram_quantile(double q, const std::vector<double>& bounds,
                                          const std::vector<double>& counts) {
@@ -91,8 +51,9 @@ TrafficSample difference(const TrafficReading& before, const TrafficReading& aft
         static_cast<double>(after.client_errors - before.client_errors) / requests;
   }
   if (after.latency_buckets.size() == before.latency_buckets.size() &&
-      after.latency_buckets.size() == TrafficStats::kBounds.size() + 1) {
-    std::vector<double> bounds(TrafficStats::kBounds.begin(), TrafficStats::kBounds.end());
+      after.latency_buckets.size() == telemetry::TrafficStats::kBounds.size() + 1) {
+    std::vector<double> bounds(telemetry::TrafficStats::kBounds.begin(),
+                               telemetry::TrafficStats::kBounds.end());
     bounds.push_back(std::numeric_limits<double>::infinity());
     std::vector<double> counts;
     for (std::size_t i = 0; i < bounds.size(); ++i) {
@@ -121,43 +82,29 @@ TrafficSample difference(const TrafficReading& before, const TrafficReading& aft
   return s;
 }
 
-void read_upstream_families(std::string_view text, TrafficReading& r) {
-  constexpr std::string_view kStreams = "edgewatch_upstream_open_streams";
-  constexpr std::string_view kSockets = "edgewatch_upstream_open_websockets";
-  constexpr std::string_view kTtfb = "edgewatch_upstream_time_to_first_byte_seconds_bucket";
-  while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    std::string_view ln = text.substr(0, nl);
-    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
-    if (ln.empty() || ln.front() == '#' || !ln.starts_with("edgewatch_upstream_")) continue;
-    const std::size_t name_end = ln.find_first_of("{ ");
-    if (name_end == std::string_view::npos) continue;
-    const std::string_view name = ln.substr(0, name_end);
-    std::string_view labels;
-    std::string_view rest = ln.substr(name_end);
-    if (rest.front() == '{') {
-      const std::size_t close = rest.find('}');
-      if (close == std::string_view::npos) continue;
-      labels = rest.substr(0, close + 1);
-      rest.remove_prefix(close + 1);
-    }
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    rest = rest.substr(0, rest.find(' '));  // drop a timestamp
-    auto value = parse_number(rest);
-    if (!value) continue;
-    if (name == kStreams) {
-      r.open_streams += *value;
-    } else if (name == kSockets) {
-      r.open_websockets += *value;
-    } else if (name == kTtfb) {
-      if (auto le = parse_number(label(labels, "le"))) r.ttfb_buckets[*le] += *value;
+void read_upstreams(const proxy::ProxyRegistry& proxies, TrafficReading& r) {
+  for (const proxy::UpstreamRef& ref : proxy::upstreams_of(proxies)) {
+    const proxy::UpstreamStats& stats = ref.upstream->stats;
+    r.open_streams += static_cast<double>(stats.open_streams.load(std::memory_order_relaxed));
+    r.open_websockets += static_cast<double>(stats.open_websockets.load(std::memory_order_relaxed));
+    const auto counts = stats.time_to_first_byte.counts();
+    const auto& bounds = telemetry::Histogram::kBounds;
+    double cumulative = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      cumulative += static_cast<double>(counts[i]);
+      const double le = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+      r.ttfb_buckets[le] += cumulative;
     }
   }
 }
 
-TrafficHistory::TrafficHistory(std::shared_ptr<ops::Hub> hub, std::chrono::milliseconds interval,
-                               std::size_t capacity)
-    : hub_(std::move(hub)), interval_(interval), capacity_(capacity) {}
+TrafficHistory::TrafficHistory(std::shared_ptr<const telemetry::TrafficStats> traffic,
+                               std::shared_ptr<proxy::ProxyRegistry> proxies,
+                               std::chrono::milliseconds interval, std::size_t capacity)
+    : traffic_(std::move(traffic)),
+      proxies_(std::move(proxies)),
+      interval_(interval),
+      capacity_(capacity) {}
 
 TrafficHistory::~TrafficHistory() {
   stop();
@@ -191,10 +138,10 @@ void TrafficHistory::stop() {
 TrafficReading TrafficHistory::read() const {
   TrafficReading r;
   r.at_ms = now_ms();
-  TrafficStats& stats = traffic_stats();
-  r.latency_buckets.assign(TrafficStats::kBounds.size() + 1, 0);
-  for (const TrafficStats::Route& route : stats.routes()) {
-    if (is_admin_route(route.name)) continue;
+  const telemetry::TrafficStats& stats = *traffic_;
+  r.latency_buckets.assign(telemetry::TrafficStats::kBounds.size() + 1, 0);
+  for (const telemetry::TrafficStats::Route& route : stats.routes()) {
+    if (route.operations) continue;
     r.requests += route.count;
     r.client_errors += route.by_class[3];
     r.errors += route.by_class[4];
@@ -202,7 +149,7 @@ TrafficReading TrafficHistory::read() const {
   }
   r.in_flight = stats.in_flight();
   r.open_connections = stats.open_connections();
-  if (hub_) read_upstream_families(hub_->metrics().scrape(), r);
+  if (proxies_) read_upstreams(*proxies_, r);
   return r;
 }
 

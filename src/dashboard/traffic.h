@@ -1,11 +1,12 @@
 // A short in-memory history of the server's traffic for the dashboard's charts: every interval
-// the sampler reads the HTTP counters (core/traffic_stats.h) and the upstream families of the
-// Prometheus registry, and keeps per-interval request rate, error rate, latency percentiles,
-// open streams and WebSockets and upstream time to first byte. GET /_edgewatch/api/traffic
-// returns it column-wise, ready for a chart.
+// the sampler reads the HTTP counters (telemetry/traffic_stats.h) and the gateway's upstreams, and
+// keeps per-interval request rate, error rate, latency percentiles, open streams and WebSockets and
+// upstream time to first byte. GET /_edgewatch/api/traffic returns it column-wise, ready for a
+// chart.
 //
-// The dashboard's own polling (the query API, health history, deployments, the dashboard's
-// files and this endpoint) and Prometheus scrapes are left out of the rates, so that watching
+// The operator's own traffic (routes marked RouteOptions.operations: the query API, health
+// history, deployments, the dashboard and this endpoint, Prometheus scrapes) is left out of the
+// rates, so that watching
 // the dashboard does not change what it shows.
 #pragma once
 
@@ -22,9 +23,8 @@
 #include <thread>
 #include <vector>
 
-namespace ew::ops {
-class Hub;
-}
+#include "proxy/proxy.h"
+#include "telemetry/traffic_stats.h"
 
 namespace ew::dashboard {
 
@@ -56,9 +56,6 @@ struct TrafficSample {
   std::uint64_t open_connections = 0;
 };
 
-// Route names (RouteOptions.name) not counted as traffic.
-bool is_admin_route(std::string_view route);
-
 // Upper-bound interpolation in a cumulative histogram, as Prometheus' histogram_quantile does.
 // `bounds` and `counts` are parallel, the last bound may be infinity. nullopt when empty.
 std::optional<double> histogram_quantile(double q, const std::vector<double>& bounds,
@@ -67,12 +64,13 @@ std::optional<double> histogram_quantile(double q, const std::vector<double>& bo
 // The difference of two readings.
 TrafficSample difference(const TrafficReading& before, const TrafficReading& after);
 
-// Reads the families the sampler needs from a Prometheus text exposition.
-void read_upstream_families(std::string_view exposition, TrafficReading& reading);
+// Adds the upstreams' open streams, open WebSockets and time-to-first-byte buckets.
+void read_upstreams(const proxy::ProxyRegistry& proxies, TrafficReading& reading);
 
 class TrafficHistory {
  public:
-  TrafficHistory(std::shared_ptr<ops::Hub> hub, std::chrono::milliseconds interval,
+  TrafficHistory(std::shared_ptr<const telemetry::TrafficStats> traffic,
+                 std::shared_ptr<proxy::ProxyRegistry> proxies, std::chrono::milliseconds interval,
                  std::size_t capacity);
   ~TrafficHistory();
 
@@ -86,7 +84,8 @@ class TrafficHistory {
  private:
   TrafficReading read() const;
 
-  std::shared_ptr<ops::Hub> hub_;
+  std::shared_ptr<const telemetry::TrafficStats> traffic_;
+  std::shared_ptr<proxy::ProxyRegistry> proxies_;
   std::chrono::milliseconds interval_;
   std::size_t capacity_;
   mutable std::mutex mutex_;

@@ -1,4 +1,5 @@
 #include "deploy/deployment_json.h"
+#include "util/time.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,12 +45,12 @@ void check_text(const json& d, const char* name, std::size_t max, Pred ok, const
   out = s;
 }
 
-json item(const ops::Deployment& d) {
+json item(const Deployment& d) {
   return {{"id", d.id},
           {"environment", d.environment},
           {"version", d.version},
-          {"timestamp", ops::iso8601(d.timestamp_ms)},
-          {"received_at", ops::iso8601(d.received_ms)}};
+          {"timestamp", format_iso8601(d.timestamp_ms)},
+          {"received_at", format_iso8601(d.received_ms)}};
 }
 
 }  // namespace
@@ -83,7 +84,7 @@ ParsedDeployment parse_deployment(std::string_view body, std::int64_t now_ms) {
                          ": unknown key (expected environment, version, timestamp)");
     }
   }
-  ops::Deployment& dep = out.deployment;
+  Deployment& dep = out.deployment;
   check_text(d, "environment", kMaxEnvironment, environment_char,
              "1 to 64 characters of A-Z a-z 0-9 . _ -", dep.environment, problems);
   check_text(d, "version", kMaxVersion, version_char,
@@ -92,7 +93,7 @@ ParsedDeployment parse_deployment(std::string_view body, std::int64_t now_ms) {
   check_text(d, "timestamp", 64, version_char,
              "an ISO 8601 time with a zone, such as \"2024-05-01T12:00:00Z\"", timestamp, problems);
   if (!timestamp.empty()) {
-    auto ms = ops::parse_iso8601(timestamp);
+    auto ms = parse_iso8601(timestamp);
     if (!ms) {
       problems.push_back(
           "deployment.timestamp: expected an ISO 8601 time with a zone, such as "
@@ -109,11 +110,11 @@ ParsedDeployment parse_deployment(std::string_view body, std::int64_t now_ms) {
   return out;
 }
 
-std::string deployment_json(const ops::Deployment& d) {
+std::string deployment_json(const Deployment& d) {
   return json{{"deployment", item(d)}}.dump() + "\n";
 }
 
-std::string deployments_json(const std::vector<ops::Deployment>& list) {
+std::string deployments_json(const std::vector<Deployment>& list) {
   json items = json::array();
   for (const auto& d : list) items.push_back(item(d));
   return json{{"deployments", std::move(items)}}.dump() + "\n";

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ops/deployments.h"
-#include "ops/time_util.h"
+#include "deploy/deploy.h"
+#include "util/time.h"
 
 namespace ew::deploy {
 
@@ -18,14 +18,14 @@ constexpr std::size_t kMaxVersion = 128;
 constexpr std::int64_t kMaxFutureMs = 86'400'000;
 
 struct ParsedDeployment {
-  ops::Deployment deployment;
+  Deployment deployment;
   std::vector<std::string> problems;  // empty when valid; each names the field and the fault
 };
 
 ParsedDeployment parse_deployment(std::string_view body, std::int64_t now_ms);
 
-std::string deployment_json(const ops::Deployment& d);                   // {"deployment":{...}}
-std::string deployments_json(const std::vector<ops::Deployment>& list);  // {"deployments":[...]}
+std::string deployment_json(const Deployment& d);                   // {"deployment":{...}}
+std::string deployments_json(const std::vector<Deployment>& list);  // {"deployments":[...]}
 // {"error":{"code":"invalid_deployment","message":...,"problems":[...],"request_id":...}}
 std::string problems_json(const std::vector<std::string>& problems, std::string_view request_id);
 

@@ -1,15 +1,18 @@
-#include "deploy/deployments_module.h"
+#include "deploy/deploy.h"
 
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
 
+#include "auth/auth.h"
+#include "config/keys.h"
+#include "core/query.h"
 #include "deploy/deployment_json.h"
 #include "deploy/file_store.h"
-#include "ops/api_util.h"
-#include "ops/config_keys.h"
+#include "storage/storage.h"
+#include "util/time.h"
 
-namespace ew {
+namespace ew::deploy {
 namespace {
 
 using config::Kind;
@@ -18,14 +21,7 @@ constexpr std::string_view kPath = "/_edgewatch/api/deployments";
 constexpr std::uint64_t kMaxBody = 16 * 1024;
 
 struct Context {
-  std::shared_ptr<ops::Hub> hub;
-  std::shared_ptr<ops::DeploymentStore> fallback;
-  std::string token;
-
-  std::shared_ptr<ops::DeploymentStore> store() const {
-    auto provided = hub->deployments();
-    return provided ? provided : fallback;
-  }
+  std::shared_ptr<DeploymentStore> store;
 };
 
 void post(const Context& c, Request& request, Responder& responder) {
@@ -35,13 +31,12 @@ void post(const Context& c, Request& request, Responder& responder) {
                                   "expected Content-Type: application/json", request.request_id));
     return;
   }
-  auto parsed = deploy::parse_deployment(request.body, ops::now_ms());
+  auto parsed = parse_deployment(request.body, now_ms());
   if (!parsed.problems.empty()) {
-    responder.send(
-        ops::json_response(400, deploy::problems_json(parsed.problems, request.request_id)));
+    responder.send(json_response(400, problems_json(parsed.problems, request.request_id)));
     return;
   }
-  auto stored = c.store()->add(parsed.deployment);
+  auto stored = c.store->add(parsed.deployment);
   if (!stored.ok()) {
     spdlog::error("request_id={} deployments: {}", request.request_id, stored.error());
     responder.send(error_response(503, "storage_unavailable", "the deployment could not be stored",
@@ -50,17 +45,17 @@ void post(const Context& c, Request& request, Responder& responder) {
   }
   spdlog::info("deployment {} of {} to {} recorded", stored->id, stored->version,
                stored->environment);
-  responder.send(ops::json_response(201, deploy::deployment_json(*stored)));
+  responder.send(json_response(201, deployment_json(*stored)));
 }
 
 // Fills the query from the request's parameters; false with `problem` set when one is bad.
-bool read_query(std::string_view query, ops::DeploymentQuery& q, std::string& problem) {
-  q.environment = ops::query_param(query, "environment").value_or("");
-  q.version = ops::query_param(query, "version").value_or("");
+bool read_query(std::string_view query, DeploymentQuery& q, std::string& problem) {
+  q.environment = query_param(query, "environment").value_or("");
+  q.version = query_param(query, "version").value_or("");
   for (const char* name : {"since", "until"}) {
-    auto given = ops::query_param(query, name);
+    auto given = query_param(query, name);
     if (!given) continue;
-    auto ms = ops::parse_iso8601(*given);
+    auto ms = parse_iso8601(*given);
     if (!ms) {
       problem =
           std::string(name) + ": expected an ISO 8601 time with a zone, found \"" + *given + "\"";
@@ -68,7 +63,7 @@ bool read_query(std::string_view query, ops::DeploymentQuery& q, std::string& pr
     }
     (std::string_view(name) == "since" ? q.from_ms : q.to_ms) = *ms;
   }
-  if (auto given = ops::query_param(query, "limit")) {
+  if (auto given = query_param(query, "limit")) {
     char* end = nullptr;
     long value = std::strtol(given->c_str(), &end, 10);
     if (given->empty() || *end != '\0' || value < 1 || value > 1000) {
@@ -81,37 +76,39 @@ bool read_query(std::string_view query, ops::DeploymentQuery& q, std::string& pr
 }
 
 void get(const Context& c, Request& request, Responder& responder) {
-  ops::DeploymentQuery q;
+  DeploymentQuery q;
   std::string problem;
   if (!read_query(request.query, q, problem)) {
     responder.send(error_response(400, "invalid_parameter", problem, request.request_id));
     return;
   }
-  auto list = c.store()->list(q);
+  auto list = c.store->list(q);
   if (!list.ok()) {
     spdlog::error("request_id={} deployments: {}", request.request_id, list.error());
     responder.send(error_response(503, "storage_unavailable", "deployments cannot be read now",
                                   request.request_id));
     return;
   }
-  responder.send(ops::json_response(200, deploy::deployments_json(*list)));
+  responder.send(json_response(200, deployments_json(*list)));
 }
 
 class DeploymentsModule final : public Module {
  public:
-  explicit DeploymentsModule(std::shared_ptr<ops::Hub> hub) : hub_(std::move(hub)) {}
+  DeploymentsModule(std::shared_ptr<auth::AdminGate> admin,
+                    std::shared_ptr<Published<DeploymentStore>> published)
+      : admin_(std::move(admin)), published_(std::move(published)) {}
 
   std::string_view name() const override { return "deployments"; }
 
   void declare(config::Schema& schema) override {
     auto& s = schema.section("deployments", "Deployment tracking (/_edgewatch/api/deployments)");
     s.keys = {
-        ops::key("enabled", Kind::kBool, "true", "Answer the deployments API"),
-        ops::key("file", Kind::kPath, "",
-                 "JSON-lines file the deployments are kept in; empty = "
-                 "edgewatch-deployments.jsonl next to the [storage] database"),
-        ops::bounded("max_entries", Kind::kInt, "10000", "Deployments kept at most; oldest go", 1,
-                     10'000'000),
+        config::key("enabled", Kind::kBool, "true", "Answer the deployments API"),
+        config::key("file", Kind::kPath, "",
+                    "JSON-lines file the deployments are kept in; empty = "
+                    "edgewatch-deployments.jsonl next to the [storage] database"),
+        config::bounded("max_entries", Kind::kInt, "10000", "Deployments kept at most; oldest go",
+                        1, 10'000'000),
     };
   }
 
@@ -119,41 +116,41 @@ class DeploymentsModule final : public Module {
     const auto& s = settings.section("deployments");
     if (!s.get_bool("enabled")) return;
     std::string file = s.get_string("file").empty()
-                           ? ops::data_directory(settings) + "/edgewatch-deployments.jsonl"
+                           ? storage::data_directory(settings) + "/edgewatch-deployments.jsonl"
                            : s.get_string("file");
-    auto fallback = std::make_shared<deploy::FileDeploymentStore>(
+    auto store = std::make_shared<FileDeploymentStore>(
         file, static_cast<std::size_t>(s.get_int("max_entries")));
-    if (auto problem = fallback->load()) spdlog::warn("deployments: {}", *problem);
-    if (!hub_->deployments()) hub_->set_deployments(fallback);
+    if (auto problem = store->load()) spdlog::warn("deployments: {}", *problem);
+    published_->publish(store);
+    registrar.on_stop([published = published_] { published->withdraw(); });
 
-    auto context = std::make_shared<Context>(Context{hub_, fallback, ops::admin_token(settings)});
+    auto context = std::make_shared<Context>(Context{store});
     RouteOptions options;
     options.name = "deployments";
+    options.operations = true;
     options.max_body_size = kMaxBody;
-    registrar.router().exact(
-        method_bit(Method::kPost) | kGetHead, std::string(kPath),
-        [context](Request& request, Responder& responder) {
-          if (auto refusal = ops::admin_refusal(request, context->token)) {
-            responder.send(std::move(*refusal));
-            return;
-          }
-          if (request.method == Method::kPost) {
-            post(*context, request, responder);
-          } else {
-            get(*context, request, responder);
-          }
-        },
-        options);
+    registrar.router().exact(method_bit(Method::kPost) | kGetHead, std::string(kPath),
+                             auth::admin_only(admin_,
+                                              [context](Request& request, Responder& responder) {
+                                                if (request.method == Method::kPost) {
+                                                  post(*context, request, responder);
+                                                } else {
+                                                  get(*context, request, responder);
+                                                }
+                                              }),
+                             options);
   }
 
  private:
-  std::shared_ptr<ops::Hub> hub_;
+  std::shared_ptr<auth::AdminGate> admin_;
+  std::shared_ptr<Published<DeploymentStore>> published_;
 };
 
 }  // namespace
 
-ModulePtr make_deployments_module(std::shared_ptr<ops::Hub> hub) {
-  return std::make_unique<DeploymentsModule>(std::move(hub));
+ModulePtr make_deployments_module(std::shared_ptr<auth::AdminGate> admin,
+                                  std::shared_ptr<Published<DeploymentStore>> store) {
+  return std::make_unique<DeploymentsModule>(std::move(admin), std::move(store));
 }
 
-}  // namespace ew
+}  // namespace ew::deploy

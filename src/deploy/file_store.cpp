@@ -13,7 +13,7 @@ namespace ew::deploy {
 
 using nlohmann::json;
 
-std::string to_json_line(const ops::Deployment& d) {
+std::string to_json_line(const Deployment& d) {
   json j = {{"id", d.id},
             {"environment", d.environment},
             {"version", d.version},
@@ -22,11 +22,11 @@ std::string to_json_line(const ops::Deployment& d) {
   return j.dump();
 }
 
-std::optional<ops::Deployment> from_json_line(const std::string& line) {
+std::optional<Deployment> from_json_line(const std::string& line) {
   json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   try {
-    ops::Deployment d;
+    Deployment d;
     d.id = j.at("id").get<std::int64_t>();
     d.environment = j.at("environment").get<std::string>();
     d.version = j.at("version").get<std::string>();
@@ -85,7 +85,7 @@ bool FileDeploymentStore::rewrite() {
   return true;
 }
 
-storage::Result<ops::Deployment> FileDeploymentStore::add(ops::Deployment deployment) {
+storage::Result<Deployment> FileDeploymentStore::add(Deployment deployment) {
   std::lock_guard lock(mutex_);
   deployment.id = next_id_;
   if (!file_.empty()) {
@@ -105,10 +105,9 @@ storage::Result<ops::Deployment> FileDeploymentStore::add(ops::Deployment deploy
   return deployment;
 }
 
-storage::Result<std::vector<ops::Deployment>> FileDeploymentStore::list(
-    const ops::DeploymentQuery& q) {
+storage::Result<std::vector<Deployment>> FileDeploymentStore::list(const DeploymentQuery& q) {
   std::lock_guard lock(mutex_);
-  std::vector<ops::Deployment> out;
+  std::vector<Deployment> out;
   for (const auto& d : entries_) {
     if (!q.environment.empty() && d.environment != q.environment) continue;
     if (!q.version.empty() && d.version != q.version) continue;

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "ops/deployments.h"
+#include "deploy/deploy.h"
 
 namespace ew::deploy {
 
-class FileDeploymentStore final : public ops::DeploymentStore {
+class FileDeploymentStore final : public DeploymentStore {
  public:
   // file "" keeps deployments in memory only.
   FileDeploymentStore(std::string file, std::size_t max_entries);
@@ -22,8 +22,8 @@ class FileDeploymentStore final : public ops::DeploymentStore {
   // std::runtime_error when an existing file cannot be read at all.
   std::optional<std::string> load();
 
-  storage::Result<ops::Deployment> add(ops::Deployment deployment) override;
-  storage::Result<std::vector<ops::Deployment>> list(const ops::DeploymentQuery& query) override;
+  storage::Result<Deployment> add(Deployment deployment) override;
+  storage::Result<std::vector<Deployment>> list(const DeploymentQuery& query) override;
 
  private:
   bool rewrite();
@@ -31,12 +31,12 @@ class FileDeploymentStore final : public ops::DeploymentStore {
   const std::string file_;
   const std::size_t max_entries_;
   std::mutex mutex_;
-  std::vector<ops::Deployment> entries_;  // in id order
+  std::vector<Deployment> entries_;  // in id order
   std::int64_t next_id_ = 1;
   std::size_t lines_in_file_ = 0;
 };
 
-std::string to_json_line(const ops::Deployment& d);
-std::optional<ops::Deployment> from_json_line(const std::string& line);
+std::string to_json_line(const Deployment& d);
+std::optional<Deployment> from_json_line(const std::string& line);
 
 }  // namespace ew::deploy

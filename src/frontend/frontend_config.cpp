@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ops/config_keys.h"
+#include "config/keys.h"
 
 namespace ew::frontend {
 namespace {
@@ -71,8 +71,8 @@ bool split_flag(std::string_view entry, std::string& name, bool& value) {
 }  // namespace
 
 void declare_frontend_settings(config::Schema& schema) {
-  using ops::choice;
-  using ops::key;
+  using config::choice;
+  using config::key;
   auto& s = schema.section("frontend",
                            "Runtime configuration for the frontend (the seed's EnvironmentConfig)");
   s.keys = {
@@ -108,12 +108,7 @@ void validate_frontend_settings(const config::Settings& settings,
                                 std::vector<std::string>& problems) {
   const auto& f = settings.section("frontend");
   const std::string& path = f.get_string("path");
-  if (path.size() < 2 || path.front() != '/' ||
-      path.find_first_of("?#{} \t") != std::string::npos) {
-    problems.push_back(
-        "frontend.path: expected an absolute path such as \"/config.json\", found \"" + path +
-        "\"");
-  }
+  config::check_route_path("frontend.path", path, problems);
   if (f.get_duration("max_age") > std::chrono::hours(24)) {
     problems.push_back("frontend.max_age: expected at most 1d, found " +
                        std::to_string(f.get_duration("max_age").count() / 1000) + "s");

@@ -1,4 +1,4 @@
-#include "frontend/frontend_module.h"
+#include "frontend/frontend.h"
 
 #include <atomic>
 #include <memory>

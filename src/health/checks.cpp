@@ -11,14 +11,13 @@
 #include <map>
 #include <sstream>
 
-#include "ops/http_client.h"
+#include "outbound/http_client.h"
+#include "util/time.h"
 
 namespace ew::health {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using ops::HealthStatus;
-using ops::ServiceHealth;
 
 double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
@@ -32,7 +31,7 @@ ServiceHealth result(std::string service, std::string kind, HealthStatus status,
   s.status = status;
   s.response_ms = elapsed_ms(started);
   s.details = std::move(details);
-  s.timestamp_ms = ops::now_ms();
+  s.timestamp_ms = now_ms();
   return s;
 }
 
@@ -64,12 +63,12 @@ std::string websocket_service(const UpstreamTarget& target) {
   return "websocket " + target.url;
 }
 
-ServiceHealth check_storage(const ops::StorageProbe& probe, const std::string& data_dir) {
+ServiceHealth check_storage(const storage::Probe* probe, const std::string& data_dir) {
   auto started = Clock::now();
   if (probe) {
-    ops::ProbeResult r;
+    storage::ProbeResult r;
     try {
-      r = probe();
+      r = (*probe)();
     } catch (const std::exception& e) {
       r = {false, e.what()};
     }
@@ -78,7 +77,7 @@ ServiceHealth check_storage(const ops::StorageProbe& probe, const std::string& d
   }
   // No storage probe registered: check that the data directory takes a write and gives it back.
   std::string path = data_dir + "/.edgewatch-ready-" + std::to_string(::getpid());
-  std::string token = std::to_string(ops::now_ms());
+  std::string token = std::to_string(now_ms());
   std::string problem;
   {
     std::ofstream out(path, std::ios::trunc);
@@ -131,11 +130,11 @@ ServiceHealth check_upstream(const UpstreamTarget& target, std::chrono::millisec
                   target.circuit_open ? "circuit open (no health path configured)"
                                       : "no health path configured; circuit closed");
   }
-  ops::HttpRequest request;
+  outbound::HttpRequest request;
   request.url = "http://" + host_port(target) + target.health_path;
   request.timeout = timeout;
   request.headers = {{"User-Agent", "edgewatch-readiness"}};
-  ops::HttpResult r = ops::http_request(request);
+  outbound::HttpResult r = outbound::http_request(request);
   if (!r.ok) {
     return result(service, "upstream", HealthStatus::kUnhealthy, started,
                   "GET " + target.health_path + ": " + r.error);
@@ -155,7 +154,7 @@ ServiceHealth check_websocket(const UpstreamTarget& target, const std::string& p
                               std::chrono::milliseconds timeout) {
   auto started = Clock::now();
   std::string url = "ws://" + host_port(target) + path;
-  ops::HttpResult r = ops::websocket_handshake(url, timeout);
+  outbound::HttpResult r = outbound::websocket_handshake(url, timeout);
   return result(websocket_service(target), "websocket",
                 r.ok ? HealthStatus::kHealthy : HealthStatus::kUnhealthy, started,
                 r.ok ? "" : "handshake with " + url + ": " + r.error);
@@ -198,7 +197,7 @@ std::vector<ServiceHealth> route_health(const std::vector<ServiceHealth>& servic
     ServiceHealth s;
     s.service = "route " + route;
     s.kind = "route";
-    s.timestamp_ms = ops::now_ms();
+    s.timestamp_ms = now_ms();
     if (tally.usable == 0) {
       s.status = HealthStatus::kUnhealthy;
       s.details = "no usable upstream: " + tally.why;
@@ -222,10 +221,10 @@ HealthStatus overall_status(const std::vector<ServiceHealth>& services,
   for (const auto& s : services) by_name[s.service] = &s;
   HealthStatus overall = HealthStatus::kHealthy;
   for (const auto& s : services) {
-    if (!behind_gateway(s)) overall = ops::worst(overall, s.status);
+    if (!behind_gateway(s)) overall = worst(overall, s.status);
   }
   for (const auto& route : route_health(services, targets)) {
-    overall = ops::worst(overall, route.status);
+    overall = worst(overall, route.status);
   }
   // The WebSocket checks per route: how many were made and how many failed.
   struct Tally {
@@ -242,15 +241,15 @@ HealthStatus overall_status(const std::vector<ServiceHealth>& services,
   }
   for (const auto& [route, tally] : groups) {
     if (tally.unhealthy == tally.total) {
-      overall = ops::worst(overall, HealthStatus::kUnhealthy);
+      overall = worst(overall, HealthStatus::kUnhealthy);
     } else if (tally.unhealthy > 0) {
-      overall = ops::worst(overall, HealthStatus::kDegraded);
+      overall = worst(overall, HealthStatus::kDegraded);
     }
   }
   return overall;
 }
 
-int readiness_http_status(const ops::HealthReport& report, int upstream_down_status) {
+int readiness_http_status(const HealthReport& report, int upstream_down_status) {
   if (report.overall != HealthStatus::kUnhealthy) return 200;
   for (const auto& s : report.services) {
     if (!behind_gateway(s) && s.status == HealthStatus::kUnhealthy) return 503;

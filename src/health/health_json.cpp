@@ -1,4 +1,5 @@
 #include "health/health_json.h"
+#include "util/time.h"
 
 #include <cmath>
 
@@ -15,21 +16,21 @@ double round3(double v) {
 
 }  // namespace
 
-std::string system_health_json(const ops::HealthReport& report) {
+std::string system_health_json(const HealthReport& report) {
   json services = json::array();
   for (const auto& s : report.services) {
     json item = {{"service", s.service},
-                 {"status", ops::to_string(s.status)},
+                 {"status", to_string(s.status)},
                  {"responseTime", round3(s.response_ms)},
-                 {"timestamp", ops::iso8601(s.timestamp_ms)}};
+                 {"timestamp", format_iso8601(s.timestamp_ms)}};
     if (!s.details.empty()) item["details"] = s.details;
     services.push_back(std::move(item));
   }
-  json body = {{"overall", ops::to_string(report.overall)},
+  json body = {{"overall", to_string(report.overall)},
                {"services", std::move(services)},
                {"version", report.version},
                {"uptime", report.uptime_ms},
-               {"timestamp", ops::iso8601(report.timestamp_ms)}};
+               {"timestamp", format_iso8601(report.timestamp_ms)}};
   return body.dump() + "\n";
 }
 
@@ -46,8 +47,8 @@ std::string history_json(const HealthHistory& history, std::int64_t now_ms,
       observed[kNames[i]] = h.windows[i].observed_ms / 1000;
     }
     json item = {{"service", h.service},
-                 {"status", h.current ? json(ops::to_string(*h.current)) : json(nullptr)},
-                 {"since", h.current ? json(ops::iso8601(h.since_ms)) : json(nullptr)},
+                 {"status", h.current ? json(to_string(*h.current)) : json(nullptr)},
+                 {"since", h.current ? json(format_iso8601(h.since_ms)) : json(nullptr)},
                  {"uptime", std::move(uptime)},
                  {"observed_seconds", std::move(observed)}};
     services.push_back(std::move(item));
@@ -55,13 +56,13 @@ std::string history_json(const HealthHistory& history, std::int64_t now_ms,
   json changes = json::array();
   for (const auto& t : history.transitions(transitions)) {
     json item = {{"service", t.service},
-                 {"from", t.from ? json(ops::to_string(*t.from)) : json(nullptr)},
-                 {"to", ops::to_string(t.to)},
-                 {"at", ops::iso8601(t.at_ms)}};
+                 {"from", t.from ? json(to_string(*t.from)) : json(nullptr)},
+                 {"to", to_string(t.to)},
+                 {"at", format_iso8601(t.at_ms)}};
     if (!t.details.empty()) item["details"] = t.details;
     changes.push_back(std::move(item));
   }
-  json body = {{"generated_at", ops::iso8601(now_ms)},
+  json body = {{"generated_at", format_iso8601(now_ms)},
                {"services", std::move(services)},
                {"transitions", std::move(changes)}};
   return body.dump() + "\n";

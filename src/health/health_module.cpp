@@ -1,8 +1,8 @@
-#include "health/health_module.h"
+#include "health/health.h"
 
 #include <memory>
 
-namespace ew {
+namespace ew::health {
 namespace {
 
 class HealthModule final : public Module {
@@ -36,4 +36,4 @@ ModulePtr make_health_module() {
   return std::make_unique<HealthModule>();
 }
 
-}  // namespace ew
+}  // namespace ew::health

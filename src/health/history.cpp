@@ -10,12 +10,11 @@ namespace ew::health {
 namespace {
 
 using nlohmann::json;
-using ops::HealthStatus;
 
 std::string segment_line(const std::string& service, const Segment& s) {
   json j = {{"type", "segment"},
             {"service", service},
-            {"status", ops::to_string(s.status)},
+            {"status", to_string(s.status)},
             {"from", s.from_ms},
             {"to", s.to_ms}};
   return j.dump();
@@ -24,8 +23,8 @@ std::string segment_line(const std::string& service, const Segment& s) {
 std::string transition_line(const Transition& t) {
   json j = {{"type", "transition"},
             {"service", t.service},
-            {"from", t.from ? json(ops::to_string(*t.from)) : json(nullptr)},
-            {"to", ops::to_string(t.to)},
+            {"from", t.from ? json(to_string(*t.from)) : json(nullptr)},
+            {"to", to_string(t.to)},
             {"at", t.at_ms},
             {"details", t.details}};
   return j.dump();
@@ -59,7 +58,7 @@ std::optional<std::string> HealthHistory::load(std::int64_t now_ms) {
         const std::string type = j.at("type").get<std::string>();
         const std::string service = j.at("service").get<std::string>();
         if (type == "segment") {
-          auto status = ops::parse_health_status(j.at("status").get<std::string>());
+          auto status = parse_health_status(j.at("status").get<std::string>());
           Segment s{status.value(), j.at("from").get<std::int64_t>(),
                     j.at("to").get<std::int64_t>()};
           if (s.to_ms < oldest || s.to_ms < s.from_ms) continue;
@@ -69,9 +68,9 @@ std::optional<std::string> HealthHistory::load(std::int64_t now_ms) {
           t.service = service;
           t.at_ms = j.at("at").get<std::int64_t>();
           if (!j.at("from").is_null()) {
-            t.from = ops::parse_health_status(j.at("from").get<std::string>()).value();
+            t.from = parse_health_status(j.at("from").get<std::string>()).value();
           }
-          t.to = ops::parse_health_status(j.at("to").get<std::string>()).value();
+          t.to = parse_health_status(j.at("to").get<std::string>()).value();
           t.details = j.value("details", "");
           if (t.at_ms < oldest) continue;
           transitions_.push_back(std::move(t));
@@ -146,7 +145,7 @@ void HealthHistory::close_open(Track& track, const std::string& service, std::in
   track.open_written_ms = 0;
 }
 
-std::vector<Transition> HealthHistory::observe(const std::vector<ops::ServiceHealth>& services,
+std::vector<Transition> HealthHistory::observe(const std::vector<ServiceHealth>& services,
                                                std::int64_t now_ms) {
   std::lock_guard lock(mutex_);
   std::vector<Transition> changes;

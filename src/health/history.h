@@ -14,20 +14,20 @@
 #include <string>
 #include <vector>
 
-#include "ops/health_report.h"
+#include "health/health.h"
 
 namespace ew::health {
 
 struct Transition {
   std::int64_t at_ms = 0;
   std::string service;
-  std::optional<ops::HealthStatus> from;  // nullopt: first observation
-  ops::HealthStatus to = ops::HealthStatus::kHealthy;
+  std::optional<HealthStatus> from;  // nullopt: first observation
+  HealthStatus to = HealthStatus::kHealthy;
   std::string details;
 };
 
 struct Segment {
-  ops::HealthStatus status = ops::HealthStatus::kHealthy;
+  HealthStatus status = HealthStatus::kHealthy;
   std::int64_t from_ms = 0;
   std::int64_t to_ms = 0;
 };
@@ -43,7 +43,7 @@ struct Uptime {
 
 struct ServiceHistory {
   std::string service;
-  std::optional<ops::HealthStatus> current;
+  std::optional<HealthStatus> current;
   std::int64_t since_ms = 0;    // when the current status began
   std::vector<Uptime> windows;  // 24h, 7d, 30d
 };
@@ -68,8 +68,7 @@ class HealthHistory {
 
   // Records one round of statuses ("overall" included by the caller as its own service) and
   // returns the services whose status changed.
-  std::vector<Transition> observe(const std::vector<ops::ServiceHealth>& services,
-                                  std::int64_t now_ms);
+  std::vector<Transition> observe(const std::vector<ServiceHealth>& services, std::int64_t now_ms);
 
   // Closes open segments into the file (at stop).
   void flush(std::int64_t now_ms);

@@ -4,31 +4,26 @@
 
 #include <spdlog/spdlog.h>
 
-#include "ops/upstream_view.h"
-#include "proxy/proxy_module.h"
-#include "proxy/upstream.h"
+#include "proxy/proxy.h"
+#include "util/time.h"
 
 namespace ew::health {
-namespace {
+namespace {}  // namespace
 
-using ops::HealthStatus;
-
-}  // namespace
-
-Readiness::Readiness(ReadinessOptions options, std::shared_ptr<ops::Hub> hub,
-                     std::shared_ptr<proxy::ProxyRegistry> proxies,
+Readiness::Readiness(ReadinessOptions options, const ReadinessWiring& wiring,
                      std::shared_ptr<HealthHistory> history)
     : options_(std::move(options)),
-      hub_(std::move(hub)),
-      proxies_(std::move(proxies)),
+      storage_probe_(wiring.storage_probe),
+      published_(wiring.report),
+      proxies_(wiring.proxies),
       history_(std::move(history)),
-      started_ms_(ops::now_ms()),
+      started_ms_(now_ms()),
       started_(std::chrono::steady_clock::now()) {
-  auto starting = std::make_shared<ops::HealthReport>();
+  auto starting = std::make_shared<HealthReport>();
   starting->overall = HealthStatus::kUnhealthy;
   starting->version = options_.version;
   starting->timestamp_ms = started_ms_;
-  ops::ServiceHealth pending;
+  ServiceHealth pending;
   pending.service = "readiness";
   pending.kind = "readiness";
   pending.status = HealthStatus::kUnhealthy;
@@ -55,10 +50,10 @@ void Readiness::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  history_->flush(ops::now_ms());
+  history_->flush(now_ms());
 }
 
-std::shared_ptr<const ops::HealthReport> Readiness::latest() const {
+std::shared_ptr<const HealthReport> Readiness::latest() const {
   std::lock_guard lock(mutex_);
   return latest_;
 }
@@ -72,7 +67,7 @@ std::vector<UpstreamTarget> Readiness::targets() const {
   std::vector<UpstreamTarget> out;
   if (!proxies_) return out;
   auto now = proxy::Clock::now();
-  for (const auto& ref : ops::upstreams_of(*proxies_)) {
+  for (const auto& ref : proxy::upstreams_of(*proxies_)) {
     UpstreamTarget t;
     t.route = ref.route;
     t.url = ref.upstream->url();
@@ -87,10 +82,10 @@ std::vector<UpstreamTarget> Readiness::targets() const {
   return out;
 }
 
-std::shared_ptr<const ops::HealthReport> Readiness::run_round() {
+std::shared_ptr<const HealthReport> Readiness::run_round() {
   std::vector<UpstreamTarget> upstreams = targets();
   // Upstreams are probed in parallel so that one hanging upstream costs one timeout per round.
-  std::vector<std::future<ops::ServiceHealth>> probes;
+  std::vector<std::future<ServiceHealth>> probes;
   std::vector<std::string> seen;
   for (const auto& t : upstreams) {
     if (std::find(seen.begin(), seen.end(), t.url) != seen.end()) continue;  // in two routes
@@ -104,8 +99,9 @@ std::shared_ptr<const ops::HealthReport> Readiness::run_round() {
       }));
     }
   }
-  auto report = std::make_shared<ops::HealthReport>();
-  report->services.push_back(check_storage(hub_->storage_probe(), options_.data_dir));
+  auto report = std::make_shared<HealthReport>();
+  const std::shared_ptr<storage::Probe> probe = storage_probe_->get();
+  report->services.push_back(check_storage(probe.get(), options_.data_dir));
   report->services.push_back(
       check_disk(options_.data_dir, options_.disk_warn_free, options_.disk_min_free));
   for (auto& probe : probes) report->services.push_back(probe.get());
@@ -115,34 +111,34 @@ std::shared_ptr<const ops::HealthReport> Readiness::run_round() {
 
   report->overall = overall_status(report->services, upstreams);
   report->version = options_.version;
-  report->timestamp_ms = ops::now_ms();
+  report->timestamp_ms = now_ms();
   report->uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started_)
                           .count();
 
-  std::vector<ops::ServiceHealth> observed = report->services;
-  ops::ServiceHealth overall;
+  std::vector<ServiceHealth> observed = report->services;
+  ServiceHealth overall;
   overall.service = "overall";
   overall.kind = "overall";
   overall.status = report->overall;
   for (const auto& s : report->services) {
     if (s.status != HealthStatus::kHealthy) {
       overall.details += (overall.details.empty() ? "" : "; ") + s.service + " " +
-                         std::string(ops::to_string(s.status));
+                         std::string(to_string(s.status));
     }
   }
   observed.push_back(overall);
   for (const auto& change : history_->observe(observed, report->timestamp_ms)) {
-    std::string from = change.from ? std::string(ops::to_string(*change.from)) : "unknown";
+    std::string from = change.from ? std::string(to_string(*change.from)) : "unknown";
     if (change.to == HealthStatus::kHealthy) {
       spdlog::info("readiness: {} is healthy (was {})", change.service, from);
     } else {
-      spdlog::warn("readiness: {} is {} (was {}){}{}", change.service, ops::to_string(change.to),
-                   from, change.details.empty() ? "" : ": ", change.details);
+      spdlog::warn("readiness: {} is {} (was {}){}{}", change.service, to_string(change.to), from,
+                   change.details.empty() ? "" : ": ", change.details);
     }
   }
-  std::shared_ptr<const ops::HealthReport> published = report;
-  hub_->publish_health(published);
+  std::shared_ptr<const HealthReport> published = report;
+  published_->publish(published);
   {
     std::lock_guard lock(mutex_);
     latest_ = published;

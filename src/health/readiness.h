@@ -1,6 +1,6 @@
 // The readiness checker: a background thread that runs every check on an interval, builds the
-// seed's SystemHealth, publishes it to the Hub, and logs, counts and records each change of
-// state. Requests only read the last published report.
+// seed's SystemHealth, publishes it for the alert rules, and logs, counts and records each change
+// of state. Requests only read the last published report.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,6 @@
 
 #include "health/checks.h"
 #include "health/history.h"
-#include "ops/hub.h"
 
 namespace ew::proxy {
 class ProxyRegistry;
@@ -36,17 +35,17 @@ struct ReadinessOptions {
 
 class Readiness {
  public:
-  Readiness(ReadinessOptions options, std::shared_ptr<ops::Hub> hub,
-            std::shared_ptr<proxy::ProxyRegistry> proxies, std::shared_ptr<HealthHistory> history);
+  Readiness(ReadinessOptions options, const ReadinessWiring& wiring,
+            std::shared_ptr<HealthHistory> history);
   ~Readiness();
 
   void start();
   void stop();
   // Runs every check once and publishes the report (the thread calls this each interval).
-  std::shared_ptr<const ops::HealthReport> run_round();
+  std::shared_ptr<const HealthReport> run_round();
 
   // The last report; a "starting" report (unhealthy) before the first round finished.
-  std::shared_ptr<const ops::HealthReport> latest() const;
+  std::shared_ptr<const HealthReport> latest() const;
   HealthHistory& history() { return *history_; }
   std::uint64_t rounds() const;
   std::int64_t started_ms() const { return started_ms_; }
@@ -56,7 +55,8 @@ class Readiness {
   void loop();
 
   ReadinessOptions options_;
-  std::shared_ptr<ops::Hub> hub_;
+  std::shared_ptr<Published<storage::Probe>> storage_probe_;
+  std::shared_ptr<Published<const HealthReport>> published_;
   std::shared_ptr<proxy::ProxyRegistry> proxies_;
   std::shared_ptr<HealthHistory> history_;
   std::int64_t started_ms_;
@@ -65,7 +65,7 @@ class Readiness {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::shared_ptr<const ops::HealthReport> latest_;
+  std::shared_ptr<const HealthReport> latest_;
   std::uint64_t rounds_ = 0;
   std::thread thread_;
 };

@@ -1,32 +1,32 @@
-#include "health/readiness_module.h"
+#include "health/health.h"
 
 #include <spdlog/spdlog.h>
 
+#include "config/keys.h"
+#include "core/query.h"
 #include "health/health_json.h"
 #include "health/readiness.h"
-#include "ops/api_util.h"
-#include "ops/config_keys.h"
+#include "storage/storage.h"
+#include "util/time.h"
 
-namespace ew {
+namespace ew::health {
 namespace {
 
 using config::Kind;
-using ops::HealthStatus;
 
 constexpr std::string_view kReadyPath = "/health/ready";
 constexpr std::string_view kHistoryPath = "/_edgewatch/api/health/history";
 
-using ops::key;
+using config::key;
 
-void write_metrics(ops::MetricWriter& w, health::Readiness& readiness) {
+void write_metrics(telemetry::MetricWriter& w, Readiness& readiness) {
   auto report = readiness.latest();
   w.gauge("edgewatch_health_status",
           "Readiness state of each checked service (and overall): 1 for the current status");
   auto states = [&](const std::string& service, HealthStatus current) {
     for (auto status :
          {HealthStatus::kHealthy, HealthStatus::kDegraded, HealthStatus::kUnhealthy}) {
-      w.sample({{"service", service}, {"status", ops::to_string(status)}},
-               status == current ? 1 : 0);
+      w.sample({{"service", service}, {"status", to_string(status)}}, status == current ? 1 : 0);
     }
   };
   states("overall", report->overall);
@@ -50,9 +50,7 @@ void write_metrics(ops::MetricWriter& w, health::Readiness& readiness) {
 
 class ReadinessModule final : public Module {
  public:
-  ReadinessModule(std::shared_ptr<ops::Hub> hub, std::shared_ptr<proxy::ProxyRegistry> proxies,
-                  std::string version)
-      : hub_(std::move(hub)), proxies_(std::move(proxies)), version_(std::move(version)) {}
+  explicit ReadinessModule(ReadinessWiring wiring) : wiring_(std::move(wiring)) {}
 
   ~ReadinessModule() override {
     if (readiness_) readiness_->stop();
@@ -77,11 +75,11 @@ class ReadinessModule final : public Module {
             "Health history file (JSON lines); empty = edgewatch-health.jsonl in data_dir"),
         key("persist_history", Kind::kBool, "true",
             "Keep the health history in history_file so uptime survives restarts"),
-        ops::bounded("upstream_down_status", Kind::kInt, "200",
-                     "Status of /health/ready when only what lies behind the gateway is "
-                     "unhealthy (a route with no usable upstream): 200 keeps the edge in its "
-                     "load balancer, 503 takes it out",
-                     200, 503),
+        config::bounded("upstream_down_status", Kind::kInt, "200",
+                        "Status of /health/ready when only what lies behind the gateway is "
+                        "unhealthy (a route with no usable upstream): 200 keeps the edge in its "
+                        "load balancer, 503 takes it out",
+                        200, 503),
     };
   }
 
@@ -117,13 +115,13 @@ class ReadinessModule final : public Module {
   void start(const config::Settings& settings, Registrar& registrar) override {
     const auto& s = settings.section("readiness");
     if (!s.get_bool("enabled")) return;
-    health::ReadinessOptions o;
-    o.version = version_;
+    ReadinessOptions o;
+    o.version = wiring_.version;
     o.interval = s.get_duration("interval");
     o.timeout = s.get_duration("timeout");
     o.websocket_path = s.get_string("websocket_path");
-    o.data_dir =
-        s.get_string("data_dir").empty() ? ops::data_directory(settings) : s.get_string("data_dir");
+    o.data_dir = s.get_string("data_dir").empty() ? storage::data_directory(settings)
+                                                  : s.get_string("data_dir");
     o.disk_warn_free = s.get_size("disk_warn_free");
     o.disk_min_free = s.get_size("disk_min_free");
     if (settings.repeated.count("proxy")) {
@@ -132,7 +130,7 @@ class ReadinessModule final : public Module {
       }
     }
 
-    health::HealthHistory::Options history_options;
+    HealthHistory::Options history_options;
     if (s.get_bool("persist_history")) {
       history_options.file = s.get_string("history_file").empty()
                                  ? o.data_dir + "/edgewatch-health.jsonl"
@@ -140,20 +138,23 @@ class ReadinessModule final : public Module {
     }
     // A gap longer than three rounds means the checks were not running.
     history_options.gap_ms = std::max<std::int64_t>(3 * o.interval.count(), 30'000);
-    auto history = std::make_shared<health::HealthHistory>(history_options);
-    if (auto problem = history->load(ops::now_ms())) spdlog::warn("readiness: {}", *problem);
+    auto history = std::make_shared<HealthHistory>(history_options);
+    if (auto problem = history->load(now_ms())) spdlog::warn("readiness: {}", *problem);
 
-    readiness_ = std::make_shared<health::Readiness>(o, hub_, proxies_, history);
-    register_routes(registrar.router(), ops::admin_token(settings),
-                    static_cast<int>(s.get_int("upstream_down_status")));
-    hub_->metrics().add("readiness",
-                        [r = readiness_](ops::MetricWriter& w) { write_metrics(w, *r); });
+    readiness_ = std::make_shared<Readiness>(o, wiring_, history);
+    register_routes(registrar.router(), static_cast<int>(s.get_int("upstream_down_status")));
+    wiring_.metrics->add("readiness",
+                         [r = readiness_](telemetry::MetricWriter& w) { write_metrics(w, *r); });
     readiness_->start();
-    registrar.on_stop([r = readiness_] { r->stop(); });
+    registrar.on_stop([r = readiness_, w = wiring_] {
+      r->stop();
+      w.metrics->remove("readiness");
+      w.report->withdraw();
+    });
   }
 
  private:
-  void register_routes(Router& router, std::string token, int upstream_down_status) {
+  void register_routes(Router& router, int upstream_down_status) {
     RouteOptions ready;
     ready.name = "health_ready";
     ready.access_log = false;
@@ -161,51 +162,45 @@ class ReadinessModule final : public Module {
         kGetHead, std::string(kReadyPath),
         [r = readiness_, upstream_down_status](Request&, Responder& responder) {
           auto report = r->latest();
-          int status = health::readiness_http_status(*report, upstream_down_status);
-          responder.send(ops::json_response(status, health::system_health_json(*report)));
+          int status = readiness_http_status(*report, upstream_down_status);
+          responder.send(json_response(status, system_health_json(*report)));
         },
         ready);
 
     RouteOptions history;
     history.name = "health_history";
+    history.operations = true;
     router.exact(
         kGetHead, std::string(kHistoryPath),
-        [r = readiness_, token = std::move(token)](Request& request, Responder& responder) {
-          if (auto refusal = ops::admin_refusal(request, token)) {
-            responder.send(std::move(*refusal));
-            return;
-          }
-          std::size_t limit = 100;
-          if (auto given = ops::query_param(request.query, "limit")) {
-            char* end = nullptr;
-            long value = std::strtol(given->c_str(), &end, 10);
-            if (given->empty() || *end != '\0' || value < 1 || value > 1000) {
-              responder.send(error_response(
-                  400, "invalid_parameter",
-                  "limit: expected an integer from 1 to 1000, found \"" + *given + "\"",
-                  request.request_id));
-              return;
-            }
-            limit = static_cast<std::size_t>(value);
-          }
-          responder.send(
-              ops::json_response(200, health::history_json(r->history(), ops::now_ms(), limit)));
-        },
+        auth::admin_only(
+            wiring_.admin,
+            [r = readiness_](Request& request, Responder& responder) {
+              std::size_t limit = 100;
+              if (auto given = query_param(request.query, "limit")) {
+                char* end = nullptr;
+                long value = std::strtol(given->c_str(), &end, 10);
+                if (given->empty() || *end != '\0' || value < 1 || value > 1000) {
+                  responder.send(error_response(
+                      400, "invalid_parameter",
+                      "limit: expected an integer from 1 to 1000, found \"" + *given + "\"",
+                      request.request_id));
+                  return;
+                }
+                limit = static_cast<std::size_t>(value);
+              }
+              responder.send(json_response(200, history_json(r->history(), now_ms(), limit)));
+            }),
         history);
   }
 
-  std::shared_ptr<ops::Hub> hub_;
-  std::shared_ptr<proxy::ProxyRegistry> proxies_;
-  std::string version_;
-  std::shared_ptr<health::Readiness> readiness_;
+  ReadinessWiring wiring_;
+  std::shared_ptr<Readiness> readiness_;
 };
 
 }  // namespace
 
-ModulePtr make_readiness_module(std::shared_ptr<ops::Hub> hub,
-                                std::shared_ptr<proxy::ProxyRegistry> proxies,
-                                std::string version) {
-  return std::make_unique<ReadinessModule>(std::move(hub), std::move(proxies), std::move(version));
+ModulePtr make_readiness_module(ReadinessWiring wiring) {
+  return std::make_unique<ReadinessModule>(std::move(wiring));
 }
 
-}  // namespace ew
+}  // namespace ew::health

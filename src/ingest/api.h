@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "auth/auth.h"
 #include "core/router.h"
 
 namespace ew::ingest {
@@ -10,8 +11,9 @@ namespace ew::ingest {
 class IngestService;
 
 void register_issue_api(std::shared_ptr<IngestService> service, Router& router,
-                        const RouteOptions& options);
+                        const std::shared_ptr<auth::AdminGate>& admin, const RouteOptions& options);
 void register_aggregate_api(std::shared_ptr<IngestService> service, Router& router,
+                            const std::shared_ptr<auth::AdminGate>& admin,
                             const RouteOptions& options);
 
 }  // namespace ew::ingest

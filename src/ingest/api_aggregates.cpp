@@ -7,6 +7,7 @@
 #include "ingest/routes.h"
 #include "ingest/service.h"
 #include "ingest/text.h"
+#include "util/time.h"
 
 namespace ew::ingest {
 namespace {
@@ -165,6 +166,7 @@ void stats(IngestService& svc, Request& request, Responder& responder) {
 }  // namespace
 
 void register_aggregate_api(std::shared_ptr<IngestService> svc, Router& router,
+                            const std::shared_ptr<auth::AdminGate>& admin,
                             const RouteOptions& options) {
   using Fn = void (*)(IngestService&, Request&, Responder&);
   const std::pair<const char*, Fn> routes[] = {{"/_edgewatch/api/vitals", vitals},
@@ -172,25 +174,23 @@ void register_aggregate_api(std::shared_ptr<IngestService> svc, Router& router,
                                                {"/_edgewatch/api/events", events},
                                                {"/_edgewatch/api/ingest/stats", stats}};
   for (const auto& [path, fn] : routes) {
-    router.exact(
-        kGetHead, path,
-        [svc, fn = fn](Request& request, Responder& responder) {
-          if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
-            responder.send(std::move(*refusal));
-            return;
-          }
-          fn(*svc, request, responder);
-        },
-        options);
+    router.exact(kGetHead, path,
+                 auth::admin_only(admin,
+                                  [svc, fn = fn](Request& request, Responder& responder) {
+                                    fn(*svc, request, responder);
+                                  }),
+                 options);
   }
 }
 
-void register_api_routes(std::shared_ptr<IngestService> svc, Router& router) {
+void register_api_routes(std::shared_ptr<IngestService> svc, Router& router,
+                         const std::shared_ptr<auth::AdminGate>& admin) {
   RouteOptions options;
   options.max_body_size = 16 * 1024;
   options.name = "query_api";
-  register_issue_api(svc, router, options);
-  register_aggregate_api(svc, router, options);
+  options.operations = true;
+  register_issue_api(svc, router, admin, options);
+  register_aggregate_api(svc, router, admin, options);
 }
 
 }  // namespace ew::ingest

@@ -9,6 +9,7 @@
 #include "ingest/http_util.h"
 #include "ingest/service.h"
 #include "ingest/text.h"
+#include "util/time.h"
 
 namespace ew::ingest {
 
@@ -238,29 +239,21 @@ void patch_issue(std::shared_ptr<IngestService> svc, Request& request, Responder
 }  // namespace
 
 void register_issue_api(std::shared_ptr<IngestService> svc, Router& router,
+                        const std::shared_ptr<auth::AdminGate>& admin,
                         const RouteOptions& options) {
-  auto guarded = [svc](void (*fn)(IngestService&, Request&, Responder&)) {
-    return [svc, fn](Request& request, Responder& responder) {
-      if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
-        responder.send(std::move(*refusal));
-        return;
-      }
-      fn(*svc, request, responder);
-    };
+  auto guarded = [&](void (*fn)(IngestService&, Request&, Responder&)) {
+    return auth::admin_only(
+        admin, [svc, fn](Request& request, Responder& responder) { fn(*svc, request, responder); });
   };
   router.exact(kGetHead, "/_edgewatch/api/issues", guarded(list_issues), options);
   router.pattern(kGetHead, "/_edgewatch/api/issues/{id}", guarded(get_issue), options);
   router.pattern(kGetHead, "/_edgewatch/api/issues/{id}/events", guarded(list_events), options);
-  router.pattern(
-      method_bit(Method::kPatch), "/_edgewatch/api/issues/{id}",
-      [svc](Request& request, Responder& responder) {
-        if (auto refusal = admin_refusal(request, svc->options().admin_token)) {
-          responder.send(std::move(*refusal));
-          return;
-        }
-        patch_issue(svc, request, responder);
-      },
-      options);
+  router.pattern(method_bit(Method::kPatch), "/_edgewatch/api/issues/{id}",
+                 auth::admin_only(admin,
+                                  [svc](Request& request, Responder& responder) {
+                                    patch_issue(svc, request, responder);
+                                  }),
+                 options);
 }
 
 }  // namespace ew::ingest

@@ -2,10 +2,10 @@
 
 #include <charconv>
 
-#include "auth/admin_auth.h"
 #include "config/config.h"
 #include "ingest/http_util.h"
 #include "ingest/text.h"
+#include "util/time.h"
 
 namespace ew::ingest {
 namespace {
@@ -24,14 +24,10 @@ std::optional<storage::TimeMs> time_value(std::string_view text) {
     if (*n < 0) return std::nullopt;
     return *n < 100'000'000'000 ? *n * 1000 : *n;
   }
-  return parse_iso8601(text);
+  return parse_iso8601(text, Iso8601::kLenient);
 }
 
 }  // namespace
-
-std::optional<Response> admin_refusal(const Request& request, const std::string& token) {
-  return auth::admin_refusal(request, token);
-}
 
 std::optional<storage::TimeRange> time_range(std::string_view query, storage::TimeMs default_span,
                                              ParamError& error) {

@@ -1,4 +1,4 @@
-// Shared by the query API handlers: bearer-token check, query parameters, cursors.
+// Shared by the query API handlers: query parameters and cursors.
 #pragma once
 
 #include <optional>
@@ -9,12 +9,6 @@
 #include "storage/store.h"
 
 namespace ew::ingest {
-
-// nullopt when the request carries "Authorization: Bearer <token>" (digests compared in constant
-// time) or the cookie of a dashboard session opened with that token; otherwise the answer: 401,
-// or 429 with Retry-After when its address has sent too many wrong tokens. See
-// auth/admin_auth.h. An empty configured token never matches.
-std::optional<Response> admin_refusal(const Request& request, const std::string& token);
 
 // Query parameter errors become 400 answers naming the parameter.
 struct ParamError {

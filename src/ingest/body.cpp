@@ -112,7 +112,7 @@ DecodeStatus decode_body(std::string_view content_encoding, std::string_view bod
   while (pos <= content_encoding.size()) {
     std::size_t comma = content_encoding.find(',', pos);
     if (comma == std::string_view::npos) comma = content_encoding.size();
-    std::string coding = lower_ascii(trim(content_encoding.substr(pos, comma - pos)));
+    std::string coding = ascii_lower(trim_space(content_encoding.substr(pos, comma - pos)));
     if (!coding.empty() && coding != "identity") codings.push_back(std::move(coding));
     pos = comma + 1;
   }
@@ -151,7 +151,7 @@ DecodeStatus decode_body(std::string_view content_encoding, std::string_view bod
 
 std::string media_type(std::string_view content_type) {
   const std::size_t semi = content_type.find(';');
-  return lower_ascii(trim(content_type.substr(0, semi)));
+  return ascii_lower(trim_space(content_type.substr(0, semi)));
 }
 
 }  // namespace ew::ingest

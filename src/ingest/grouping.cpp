@@ -42,9 +42,9 @@ bool noise_directory(std::string_view d) {
 }
 
 std::string first_line(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   const std::size_t nl = text.find('\n');
-  return std::string(trim(text.substr(0, nl)));
+  return std::string(trim_space(text.substr(0, nl)));
 }
 
 struct FrameComponents {
@@ -75,7 +75,7 @@ std::string culprit_of(const std::vector<Frame>& frames) {
   for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
     if (frame_ignored(*it) || !frame_in_app(*it)) continue;
     std::string module = it->module.empty() ? module_from_url(it->filename) : it->module;
-    std::string function = std::string(trim(it->function));
+    std::string function = std::string(trim_space(it->function));
     if (module.empty() && function.empty()) continue;
     return (function.empty() ? "?" : function) + "(" + module + ")";
   }
@@ -122,7 +122,7 @@ std::string module_from_url(std::string_view url) {
 }
 
 std::string grouping_function(std::string_view function) {
-  function = trim(function);
+  function = trim_space(function);
   if (function.ends_with("/<") || function.ends_with("/<<")) return {};
   const std::size_t dot = function.rfind('.');
   if (dot != std::string_view::npos && dot + 1 < function.size()) {
@@ -141,7 +141,7 @@ bool frame_in_app(const Frame& frame) {
   if (frame.in_app.has_value() && !*frame.in_app) return false;
   const std::string_view f = frame.filename;
   if (f.find("/node_modules/") != std::string_view::npos) return false;
-  const std::string host = lower_ascii(split_url(f).host);
+  const std::string host = ascii_lower(split_url(f).host);
   for (std::string_view cdn :
        {"unpkg.com", "cdnjs.cloudflare.com", "cdn.jsdelivr.net", "esm.run"}) {
     if (host == cdn) return false;
@@ -151,7 +151,7 @@ bool frame_in_app(const Frame& frame) {
 
 bool frame_ignored(const Frame& frame) {
   const std::string_view f = frame.filename;
-  const std::string_view fn = trim(frame.function);
+  const std::string_view fn = trim_space(frame.function);
   if (fn == "eval" || f == "[native code]" || f == "native code" || f == "eval code" ||
       f == "<anonymous>" || f == "native") {
     return true;

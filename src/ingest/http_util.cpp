@@ -3,6 +3,7 @@
 #include "ingest/body.h"
 #include "ingest/normalize.h"
 #include "ingest/text.h"
+#include "util/time.h"
 
 namespace ew::ingest {
 namespace {}  // namespace
@@ -26,7 +27,7 @@ RequestInfo request_info(const Request& request) {
 std::optional<std::string_view> decoded_body(const Request& request, std::size_t max_size,
                                              std::string& storage, int& status,
                                              std::string& message) {
-  const std::string_view encoding = trim(request.header("Content-Encoding"));
+  const std::string_view encoding = trim_space(request.header("Content-Encoding"));
   if (encoding.empty() || iequals(encoding, "identity")) {
     if (request.body.size() > max_size) {
       status = 413;

@@ -6,6 +6,7 @@
 
 #include "ingest/json_error.h"
 #include "ingest/text.h"
+#include "util/time.h"
 
 namespace ew::ingest::json {
 namespace {
@@ -165,7 +166,7 @@ std::string capped_object(const object& obj, std::size_t max_bytes) {
 }
 
 std::optional<std::int64_t> timestamp_of(const element& e) {
-  if (e.is_string()) return parse_iso8601(e.get_string().value_unsafe());
+  if (e.is_string()) return parse_iso8601(e.get_string().value_unsafe(), Iso8601::kLenient);
   if (!is_number(e)) return std::nullopt;
   const double v = as_number(e);
   if (!std::isfinite(v) || v < 0 || v > 1e15) return std::nullopt;

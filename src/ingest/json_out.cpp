@@ -1,6 +1,6 @@
 #include "ingest/json_out.h"
 
-#include "core/json_text.h"
+#include "util/json_text.h"
 
 #include <cmath>
 #include <cstdio>

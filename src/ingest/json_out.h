@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/json_text.h"
+#include "util/json_text.h"
 
 namespace ew::ingest {
 
@@ -37,6 +37,6 @@ class JsonOut {
   bool need_comma_ = false;
 };
 
-using ::ew::append_json_string;  // core/json_text.h
+using ::ew::append_json_string;  // util/json_text.h
 
 }  // namespace ew::ingest

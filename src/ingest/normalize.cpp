@@ -271,7 +271,7 @@ std::string normalize_message(std::string_view message) {
   while (pos <= message.size()) {
     std::size_t nl = message.find('\n', pos);
     if (nl == std::string_view::npos) nl = message.size();
-    std::string_view line = trim(message.substr(pos, nl - pos));
+    std::string_view line = trim_space(message.substr(pos, nl - pos));
     pos = nl + 1;
     if (line.empty()) continue;
     if (lines == 2) {
@@ -376,7 +376,7 @@ std::string strip_build_hash(std::string_view stem) {
 
 std::string normalize_resource_url(std::string_view url) {
   UrlParts p = split_url(url);
-  std::string out = lower_ascii(p.host);
+  std::string out = ascii_lower(p.host);
   std::vector<std::string_view> segs = split(p.path, '/');
   int kept = 0;
   for (std::size_t k = 0; k < segs.size(); ++k) {

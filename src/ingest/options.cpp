@@ -1,33 +1,15 @@
 #include "ingest/options.h"
 
+#include "config/keys.h"
+
 #include <set>
 
 namespace ew::ingest {
 namespace {
 
+using config::bounded;
+using config::key;
 using config::Kind;
-
-// A key with no choices or bounds.
-config::KeySpec key(std::string name, Kind kind, std::string default_value, std::string help) {
-  config::KeySpec spec;
-  spec.key = std::move(name);
-  spec.kind = kind;
-  spec.default_value = std::move(default_value);
-  spec.help = std::move(help);
-  return spec;
-}
-
-config::KeySpec bounded(std::string name, Kind kind, std::string default_value, std::string help,
-                        double min, double max) {
-  config::KeySpec spec = key(std::move(name), kind, std::move(default_value), std::move(help));
-  spec.min = min;
-  spec.max = max;
-  return spec;
-}
-
-bool valid_route_path(const std::string& p) {
-  return p.size() > 1 && p[0] == '/' && p.find_first_of("?#{} \t") == std::string::npos;
-}
 
 }  // namespace
 
@@ -98,48 +80,6 @@ void declare_ingest_settings(config::Schema& schema) {
       key("public_key", Kind::kString, "", "The DSN's public key (the part before '@')"),
       key("name", Kind::kString, "", "A name for people"),
   };
-
-  auto& storage = schema.section("storage", "Where monitoring data is kept");
-  storage.keys = {
-      key("path", Kind::kPath, "edgewatch.db", "SQLite database file (WAL mode)"),
-      [] {
-        config::KeySpec spec = key(
-            "synchronous", Kind::kEnum, "full",
-            "full: every acknowledged commit survives power loss; normal: survives kill -9 only");
-        spec.choices = {"full", "normal"};
-        return spec;
-      }(),
-      bounded(
-          "queue_records", Kind::kInt, "50000",
-          "Records waiting for the writer at most; beyond, ingestion answers 503 (429 for Sentry)",
-          100, 10'000'000),
-      bounded("group_records", Kind::kInt, "10000", "Records per transaction at most", 1,
-              10'000'000),
-      key("cache_size", Kind::kSize, "16MiB", "SQLite page cache of the writer"),
-  };
-  auto& retention = schema.section("retention", "How long monitoring data is kept");
-  retention.keys = {
-      key("raw_events", Kind::kDuration, "30d",
-          "Error events, web-vital samples, analytics events"),
-      key("issues", Kind::kDuration, "90d", "Issues not seen for this long are deleted"),
-      key("summaries", Kind::kDuration, "90d", "Per-minute metric summaries"),
-      key("interval", Kind::kDuration, "10m", "How often expired data is looked for"),
-      bounded("batch_rows", Kind::kInt, "1000", "Rows deleted per short transaction", 1, 1'000'000),
-  };
-  auto& admin = schema.section("admin", "The query API");
-  admin.keys = {
-      [] {
-        config::KeySpec spec =
-            key("token", Kind::kString, "",
-                "Bearer token for /_edgewatch/api/; empty disables the API (401)");
-        spec.secret = true;
-        return spec;
-      }(),
-      bounded("failures_per_minute", Kind::kInt, "10",
-              "Wrong admin tokens (sign-in form and Authorization: Bearer together) one client "
-              "address may send per minute; more get 429 with Retry-After. 0 = unlimited",
-              0, 1'000'000),
-  };
 }
 
 void validate_ingest_settings(const config::Settings& settings,
@@ -148,11 +88,10 @@ void validate_ingest_settings(const config::Settings& settings,
   std::set<std::string> paths;
   for (const char* key : {"analytics_path", "metrics_path", "errors_path"}) {
     const std::string& p = ingest.get_string(key);
-    if (!valid_route_path(p)) {
-      problems.push_back("ingest." + std::string(key) +
-                         ": expected an absolute path without query or spaces, found \"" + p +
-                         "\"");
-    } else if (!paths.insert(p).second) {
+    if (!config::check_route_path("ingest." + std::string(key), p, problems)) {
+      continue;
+    }
+    if (!paths.insert(p).second) {
       problems.push_back("ingest." + std::string(key) + ": \"" + p +
                          "\" is already used by another ingestion endpoint");
     } else if (p.starts_with("/_edgewatch/")) {
@@ -212,23 +151,7 @@ IngestOptions ingest_options(const config::Settings& settings) {
     o.projects.push_back({p.get_int("id"), p.get_string("public_key"), p.get_string("name")});
   }
 
-  const config::Table& st = settings.section("storage");
-  o.sqlite.path = st.get_string("path");
-  o.sqlite.synchronous_full = st.get_string("synchronous") == "full";
-  o.sqlite.cache_kib = static_cast<std::int64_t>(st.get_size("cache_size") / 1024);
-  o.writer.queue_records = static_cast<std::size_t>(st.get_int("queue_records"));
-  o.writer.group_records = static_cast<std::size_t>(st.get_int("group_records"));
-
-  const config::Table& r = settings.section("retention");
-  o.writer.retention.raw_events = r.get_duration("raw_events").count();
-  o.writer.retention.issues = r.get_duration("issues").count();
-  o.writer.retention.summaries = r.get_duration("summaries").count();
-  o.writer.retention.batch_rows = static_cast<std::size_t>(r.get_int("batch_rows"));
-  o.writer.retention_interval = r.get_duration("interval");
-
-  o.admin_token = settings.section("admin").get_string("token");
-  o.admin_failures_per_minute =
-      static_cast<int>(settings.section("admin").get_int("failures_per_minute"));
+  o.storage = storage::storage_options(settings);
   return o;
 }
 

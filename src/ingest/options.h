@@ -9,8 +9,7 @@
 #include "ingest/quota.h"
 #include "ingest/seed.h"
 #include "ingest/sentry.h"
-#include "storage/sqlite_store.h"
-#include "storage/writer.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 
@@ -44,10 +43,7 @@ struct IngestOptions {
   double key_rate = 100;  // envelopes per second and key; 0 = off
   double key_burst = 500;
 
-  storage::SqliteOptions sqlite;
-  storage::WriterOptions writer;
-  std::string admin_token;
-  int admin_failures_per_minute = 10;  // wrong admin tokens per client address; 0 = off
+  storage::StorageOptions storage;
 };
 
 void declare_ingest_settings(config::Schema& schema);

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "auth/auth.h"
 #include "core/router.h"
 
 namespace ew::ingest {
@@ -15,6 +16,7 @@ void register_seed_routes(std::shared_ptr<IngestService> service, Router& router
 void register_sentry_routes(std::shared_ptr<IngestService> service, Router& router);
 // GET /_edgewatch/api/issues, .../issues/{id}, .../issues/{id}/events, PATCH .../issues/{id},
 // GET /_edgewatch/api/vitals, /metrics, /events, /ingest/stats: behind the admin token.
-void register_api_routes(std::shared_ptr<IngestService> service, Router& router);
+void register_api_routes(std::shared_ptr<IngestService> service, Router& router,
+                         const std::shared_ptr<auth::AdminGate>& admin);
 
 }  // namespace ew::ingest

@@ -62,7 +62,7 @@ template <class Item, class ParseOne>
 ParseResult parse_items(std::string_view body, const SeedLimits& limits, std::vector<Item>& out,
                         ParseOne parse_one) {
   ParseResult r;
-  if (trim(body).empty()) {
+  if (trim_space(body).empty()) {
     r.status = 400;
     r.message = "empty body: expected a JSON object or an array of objects";
     return r;
@@ -126,7 +126,7 @@ bool required_name(const json::object& obj, std::size_t max, std::string& out,
       reason = "name: required";
       return false;
   }
-  name = trim(name);
+  name = trim_space(name);
   if (name.empty()) {
     reason = "name: must not be empty";
     return false;
@@ -233,7 +233,7 @@ ParseResult parse_seed_errors(std::string_view body, const SeedLimits& limits,
           default:
             break;
         }
-        if (trim(item.message).empty() && trim(item.stack).empty()) {
+        if (trim_space(item.message).empty() && trim_space(item.stack).empty()) {
           reason = "message: required (or a stack)";
           return false;
         }

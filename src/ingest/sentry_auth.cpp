@@ -12,10 +12,10 @@ std::string param_value(std::string_view list, std::string_view name, std::strin
   while (pos <= list.size()) {
     std::size_t end = list.find_first_of(seps, pos);
     if (end == std::string_view::npos) end = list.size();
-    std::string_view item = trim(list.substr(pos, end - pos));
+    std::string_view item = trim_space(list.substr(pos, end - pos));
     const std::size_t eq = item.find('=');
-    if (eq != std::string_view::npos && trim(item.substr(0, eq)) == name) {
-      return std::string(trim(item.substr(eq + 1)));
+    if (eq != std::string_view::npos && trim_space(item.substr(0, eq)) == name) {
+      return std::string(trim_space(item.substr(eq + 1)));
     }
     pos = end + 1;
   }
@@ -25,7 +25,7 @@ std::string param_value(std::string_view list, std::string_view name, std::strin
 }  // namespace
 
 std::string sentry_key_from_auth_header(std::string_view header) {
-  header = trim(header);
+  header = trim_space(header);
   if (starts_with_ci(header, "Sentry ")) header.remove_prefix(7);
   return param_value(header, "sentry_key", ",");
 }

@@ -71,7 +71,7 @@ bool authorized(const Request& request, const SentryProject& project, const std:
   if (std::string k = sentry_key_from_query(request.query); !k.empty()) keys.push_back(k);
   for (std::string_view h : {"X-Sentry-Auth", "Authorization"}) {
     const std::string_view value = request.header(h);
-    if (starts_with_ci(trim(value), "Sentry ")) {
+    if (starts_with_ci(trim_space(value), "Sentry ")) {
       if (std::string k = sentry_key_from_auth_header(value); !k.empty()) keys.push_back(k);
     }
   }
@@ -99,7 +99,7 @@ bool authorized(const Request& request, const SentryProject& project, const std:
 // Legacy /store/ bodies may be base64(zlib(json)) without a Content-Encoding.
 bool unwrap_store_body(std::string_view body, std::size_t max, std::string& out,
                        std::string& error) {
-  std::string_view t = trim(body);
+  std::string_view t = trim_space(body);
   if (t.empty() || t.front() == '{') {
     out = std::string(body);
     return true;
@@ -149,7 +149,7 @@ void handle(IngestService& svc, bool store_endpoint, Request& request, Responder
     responder.send(detail(status, message));
     return;
   }
-  if (trim(*body).empty()) {
+  if (trim_space(*body).empty()) {
     ++stats.rejected_requests;
     responder.send(detail(400, "empty body"));
     return;

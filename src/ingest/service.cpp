@@ -23,13 +23,13 @@ std::map<std::string, std::uint64_t> IngestStats::sentry_items() const {
 
 IngestService::IngestService(IngestOptions options)
     : options_(std::move(options)),
-      store_(storage::open_sqlite_store(options_.sqlite)),
-      writer_(std::make_unique<storage::Writer>(*store_, options_.writer)),
+      store_(storage::open_store(options_.storage)),
+      writer_(std::make_unique<storage::Writer>(*store_, options_.storage.writer)),
       address_limit_(options_.address_rate, options_.address_burst),
       key_limit_(options_.key_rate, options_.key_burst),
       sessions_(options_.session_items_per_minute),
       names_(options_.max_metric_names, options_.max_metric_series),
-      quotas_(options_.quotas, quota_projects(options_), options_.sqlite.path),
+      quotas_(options_.quotas, quota_projects(options_), options_.storage.database),
       own_paths_{options_.analytics_path, options_.metrics_path, options_.errors_path} {
   resync_issues();
 }

@@ -37,12 +37,12 @@ void split_location(std::string_view loc, Frame& frame) {
 bool parse_v8(std::string_view line, Frame& frame) {
   if (!line.starts_with("at ")) return false;
   line.remove_prefix(3);
-  line = trim(line);
+  line = trim_space(line);
   if (line.ends_with(")")) {
     // "fn (location)"; the location may itself hold parentheses: "eval at f (x), <anonymous>:1:1".
     std::size_t open = line.find(" (");
     if (open == std::string_view::npos) return false;
-    frame.function = std::string(trim(line.substr(0, open)));
+    frame.function = std::string(trim_space(line.substr(0, open)));
     std::string_view loc = line.substr(open + 2, line.size() - open - 3);
     if (loc.starts_with("eval at ")) {
       const std::size_t comma = loc.rfind(", ");
@@ -109,7 +109,7 @@ ParsedStack parse_js_stack(std::string_view stack, std::size_t max_frames) {
     if (nl == std::string_view::npos) nl = stack.size();
     std::string_view raw = stack.substr(pos, nl - pos);
     pos = nl + 1;
-    std::string_view line = trim(raw);
+    std::string_view line = trim_space(raw);
     if (line.empty()) continue;
     Frame frame;
     const bool v8 = parse_v8(line, frame);

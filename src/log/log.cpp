@@ -8,7 +8,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "core/json_text.h"
+#include "util/json_text.h"
 
 namespace ew::log {
 namespace {

@@ -3,18 +3,17 @@
 #include <chrono>
 #include <vector>
 
-#include "ops/upstream_view.h"
-#include "proxy/upstream.h"
+#include "proxy/proxy.h"
 
 namespace ew::metrics {
 namespace {
 
-using ops::Label;
+using telemetry::Label;
 
 constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
 template <class Hist>
-void write_histogram(ops::MetricWriter& w, const std::vector<Label>& labels, const Hist& h) {
+void write_histogram(telemetry::MetricWriter& w, const std::vector<Label>& labels, const Hist& h) {
   auto counts = h.counts();  // per bucket, last = +Inf
   std::vector<std::uint64_t> cumulative(counts.size());
   std::uint64_t running = 0;
@@ -24,7 +23,8 @@ void write_histogram(ops::MetricWriter& w, const std::vector<Label>& labels, con
 
 }  // namespace
 
-void write_build_info(ops::MetricWriter& w, const BuildInfo& info, double start_time_seconds) {
+void write_build_info(telemetry::MetricWriter& w, const BuildInfo& info,
+                      double start_time_seconds) {
   w.gauge("edgewatch_build_info", "Always 1; the labels say which build is running");
   w.sample({{"version", info.version}, {"commit", info.commit}, {"build_date", info.build_date}},
            1);
@@ -32,7 +32,7 @@ void write_build_info(ops::MetricWriter& w, const BuildInfo& info, double start_
   w.sample({}, start_time_seconds);
 }
 
-void write_traffic(ops::MetricWriter& w, const TrafficStats& stats) {
+void write_traffic(telemetry::MetricWriter& w, const telemetry::TrafficStats& stats) {
   auto routes = stats.routes();
   w.counter("edgewatch_http_requests_total",
             "HTTP requests answered, by route name and status class");
@@ -44,7 +44,7 @@ void write_traffic(ops::MetricWriter& w, const TrafficStats& stats) {
   w.histogram("edgewatch_http_request_duration_seconds",
               "Time from the start of a request to its answer (whole stream for streamed routes)");
   for (const auto& r : routes) {
-    w.observe({{"route", r.name}}, TrafficStats::kBounds, r.buckets, r.sum_seconds);
+    w.observe({{"route", r.name}}, telemetry::TrafficStats::kBounds, r.buckets, r.sum_seconds);
   }
   w.gauge("edgewatch_http_requests_in_flight", "Requests being handled now");
   w.sample({}, static_cast<double>(stats.in_flight()));
@@ -54,10 +54,10 @@ void write_traffic(ops::MetricWriter& w, const TrafficStats& stats) {
   w.sample({}, static_cast<double>(stats.connections_total()));
 }
 
-void write_upstreams(ops::MetricWriter& w, const proxy::ProxyRegistry& registry) {
-  auto upstreams = ops::upstreams_of(registry);
+void write_upstreams(telemetry::MetricWriter& w, const proxy::ProxyRegistry& registry) {
+  auto upstreams = proxy::upstreams_of(registry);
   auto now = proxy::Clock::now();
-  auto labels = [](const ops::UpstreamRef& ref) {
+  auto labels = [](const proxy::UpstreamRef& ref) {
     return std::vector<Label>{{"route", ref.route}, {"upstream", ref.upstream->url()}};
   };
   w.gauge("edgewatch_upstream_up",

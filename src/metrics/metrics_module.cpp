@@ -1,12 +1,14 @@
-#include "metrics/metrics_module.h"
+#include "metrics/metrics.h"
+
+#include "metrics/collectors.h"
 
 #include <chrono>
 
+#include "config/keys.h"
 #include "core/cidr.h"
-#include "core/traffic_stats.h"
-#include "ops/config_keys.h"
+#include "telemetry/traffic_stats.h"
 
-namespace ew {
+namespace ew::metrics {
 namespace {
 
 using config::Kind;
@@ -17,45 +19,38 @@ constexpr std::string_view kDefaultAllow =
 
 class MetricsModule final : public Module {
  public:
-  MetricsModule(std::shared_ptr<ops::Hub> hub, std::shared_ptr<proxy::ProxyRegistry> proxies,
-                metrics::BuildInfo build)
-      : hub_(std::move(hub)), proxies_(std::move(proxies)), build_(std::move(build)) {}
+  explicit MetricsModule(MetricsWiring wiring) : wiring_(std::move(wiring)) {}
 
   std::string_view name() const override { return "metrics"; }
 
   void declare(config::Schema& schema) override {
     auto& s = schema.section("metrics", "Prometheus metrics (GET /metrics)");
     s.keys = {
-        ops::key("enabled", Kind::kBool, "true", "Answer the metrics path"),
-        ops::key("path", Kind::kString, "/metrics", "Path of the Prometheus exposition"),
-        ops::key("allow", Kind::kCidrList, std::string(kDefaultAllow),
-                 "Client networks allowed to scrape; others get 403"),
+        config::key("enabled", Kind::kBool, "true", "Answer the metrics path"),
+        config::key("path", Kind::kString, "/metrics", "Path of the Prometheus exposition"),
+        config::key("allow", Kind::kCidrList, std::string(kDefaultAllow),
+                    "Client networks allowed to scrape; others get 403"),
     };
   }
 
   void validate(const config::Settings& settings, std::vector<std::string>& problems) override {
     const auto& s = settings.section("metrics");
-    const std::string& path = s.get_string("path");
-    if (path.size() < 2 || path.front() != '/' ||
-        path.find_first_of("?#{} \t") != std::string::npos) {
-      problems.push_back("metrics.path: expected an absolute path such as \"/metrics\", found \"" +
-                         path + "\"");
-    }
+    config::check_route_path("metrics.path", s.get_string("path"), problems);
   }
 
   void start(const config::Settings& settings, Registrar& registrar) override {
     const auto start_seconds =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    auto& registry = hub_->metrics();
-    registry.add("build", [build = build_, start_seconds](ops::MetricWriter& w) {
-      metrics::write_build_info(w, build, start_seconds);
+    telemetry::MetricsRegistry& registry = *wiring_.registry;
+    registry.add("build", [build = wiring_.build, start_seconds](telemetry::MetricWriter& w) {
+      write_build_info(w, build, start_seconds);
     });
-    registry.add("http", [](ops::MetricWriter& w) { metrics::write_traffic(w, traffic_stats()); });
-    if (proxies_) {
-      registry.add("upstreams", [proxies = proxies_](ops::MetricWriter& w) {
-        metrics::write_upstreams(w, *proxies);
-      });
-    }
+    registry.add("http", [traffic = wiring_.traffic](telemetry::MetricWriter& w) {
+      write_traffic(w, *traffic);
+    });
+    registry.add("upstreams", [proxies = wiring_.proxies](telemetry::MetricWriter& w) {
+      write_upstreams(w, *proxies);
+    });
 
     const auto& s = settings.section("metrics");
     if (!s.get_bool("enabled")) return;
@@ -64,9 +59,11 @@ class MetricsModule final : public Module {
     if (!allow) throw std::runtime_error("metrics.allow: cannot parse \"" + bad + "\"");
     RouteOptions options;
     options.name = "metrics";
+    options.operations = true;
     registrar.router().exact(
         kGetHead, s.get_string("path"),
-        [hub = hub_, allow = std::move(*allow)](Request& request, Responder& responder) {
+        [registry = wiring_.registry, allow = std::move(*allow)](Request& request,
+                                                                 Responder& responder) {
           if (!allow.contains(request.client_address)) {
             responder.send(error_response(403, "forbidden",
                                           "metrics are only served to the networks in "
@@ -75,7 +72,7 @@ class MetricsModule final : public Module {
             return;
           }
           Response response(200);
-          response.set_body(hub->metrics().scrape(), kContentType);
+          response.set_body(registry->scrape(), kContentType);
           response.add_header("Cache-Control", "no-store");
           responder.send(std::move(response));
         },
@@ -83,17 +80,13 @@ class MetricsModule final : public Module {
   }
 
  private:
-  std::shared_ptr<ops::Hub> hub_;
-  std::shared_ptr<proxy::ProxyRegistry> proxies_;
-  metrics::BuildInfo build_;
+  MetricsWiring wiring_;
 };
 
 }  // namespace
 
-ModulePtr make_metrics_module(std::shared_ptr<ops::Hub> hub,
-                              std::shared_ptr<proxy::ProxyRegistry> proxies,
-                              metrics::BuildInfo build) {
-  return std::make_unique<MetricsModule>(std::move(hub), std::move(proxies), std::move(build));
+ModulePtr make_metrics_module(MetricsWiring wiring) {
+  return std::make_unique<MetricsModule>(std::move(wiring));
 }
 
-}  // namespace ew
+}  // namespace ew::metrics

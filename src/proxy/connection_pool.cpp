@@ -1,6 +1,6 @@
 #include "proxy/connection_pool.h"
 
-#include "server/peek.h"
+#include "net/peek.h"
 
 namespace ew::proxy {
 namespace {

@@ -18,8 +18,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/with_ec.h"
 #include "proxy/watchdog.h"
-#include "server/with_ec.h"
 
 namespace ew::proxy {
 namespace {

@@ -15,12 +15,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/read_hints.h"
+#include "net/with_ec.h"
 #include "proxy/connection_pool.h"
 #include "proxy/headers.h"
 #include "proxy/tunnel.h"
 #include "proxy/watchdog.h"
-#include "server/read_hints.h"
-#include "server/with_ec.h"
 
 namespace ew::proxy {
 namespace {

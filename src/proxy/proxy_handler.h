@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "net/handoff.h"
 #include "proxy/upstream.h"
-#include "server/handoff.h"
 
 namespace ew::proxy {
 

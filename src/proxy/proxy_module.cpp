@@ -1,4 +1,4 @@
-#include "proxy/proxy_module.h"
+#include "proxy/proxy.h"
 
 #include <set>
 

@@ -8,7 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <utility>
 
-#include "server/with_ec.h"
+#include "net/with_ec.h"
 
 namespace ew::proxy {
 namespace {

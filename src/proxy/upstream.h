@@ -12,25 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "telemetry/histogram.h"
+
 namespace ew::proxy {
 
 using Clock = std::chrono::steady_clock;
-
-// Fixed-bucket histogram of durations, lock-free to observe and cheap to read.
-class Histogram {
- public:
-  static constexpr std::array<double, 12> kBounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                     0.1,   0.25,   0.5,   1,    2.5,   10};
-  void observe(double seconds);
-  std::array<std::uint64_t, kBounds.size() + 1> counts() const;  // last bucket = +Inf
-  double sum() const { return static_cast<double>(sum_us_.load()) / 1e6; }
-  std::uint64_t count() const { return count_.load(); }
-
- private:
-  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
-  std::atomic<std::uint64_t> sum_us_{0};
-  std::atomic<std::uint64_t> count_{0};
-};
 
 // What the gateway counts per upstream, for the metrics endpoint.
 struct UpstreamStats {
@@ -43,8 +29,8 @@ struct UpstreamStats {
   std::atomic<std::uint64_t> bytes_from_upstream{0};
   std::atomic<std::int64_t> open_streams{0};
   std::atomic<std::int64_t> open_websockets{0};
-  Histogram time_to_first_byte;
-  Histogram stream_duration;
+  telemetry::Histogram time_to_first_byte;
+  telemetry::Histogram stream_duration;
 };
 
 enum class CircuitState : std::uint8_t { kClosed, kOpen, kHalfOpen };

@@ -1,6 +1,6 @@
 #include "proxy/watchdog.h"
 
-#include "server/peek.h"
+#include "net/peek.h"
 
 namespace ew::proxy {
 

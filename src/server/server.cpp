@@ -150,7 +150,6 @@ net::awaitable<void> Worker::accept_loop() {
       }
       continue;
     }
-    shared.accepted.fetch_add(1, std::memory_order_relaxed);
     auto session = std::make_shared<Session>(*this, std::move(socket));
     net::co_spawn(ioc, run_session(std::move(session)), net::detached);
   }
@@ -220,7 +219,8 @@ void raise_descriptor_limit() {
 }
 }  // namespace
 
-Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks)
+Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
+               std::shared_ptr<telemetry::TrafficStats> traffic)
     : impl_(std::make_unique<Impl>()) {
   // A client that disconnects during sendfile(2) must cost an EPIPE, not the process: sends
   // through Asio use MSG_NOSIGNAL, sendfile cannot.
@@ -228,7 +228,7 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Hook
   raise_descriptor_limit();
   impl_->shared.options = std::move(options);
   impl_->shared.router = std::move(router);
-  impl_->hooks = std::move(hooks);
+  impl_->shared.traffic = std::move(traffic);
 }
 
 Server::~Server() = default;
@@ -281,19 +281,15 @@ std::string Server::local_address() const {
   return impl_->local_address;
 }
 
-ServerStats Server::stats() const {
-  const auto& s = impl_->shared;
-  return {s.open.load(), s.accepted.load(), s.requests.load(), s.in_flight.load()};
-}
-
 void Server::stop() {
   impl_->stop_requested = true;
   detail::net::post(impl_->control, [this] { impl_->control.stop(); });
 }
 
-void Server::run() {
+void Server::run(Hooks hooks) {
   using namespace detail;
   auto& impl = *impl_;
+  impl.hooks = std::move(hooks);
   std::vector<std::thread> threads;
   for (auto& worker : impl.workers) {
     worker->start();

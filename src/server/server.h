@@ -12,6 +12,7 @@
 #include "core/cidr.h"
 #include "core/request_rules.h"
 #include "core/router.h"
+#include "telemetry/traffic_stats.h"
 
 namespace ew {
 
@@ -35,14 +36,6 @@ struct ServerOptions {
   CidrSet trusted_proxies;  // peers whose X-Forwarded-For names the client
 };
 
-// Process-wide counters, updated lock-free by the workers and read by /metrics.
-struct ServerStats {
-  std::uint64_t open_connections = 0;
-  std::uint64_t accepted_connections = 0;
-  std::uint64_t requests = 0;
-  std::uint64_t in_flight = 0;
-};
-
 class Server {
  public:
   struct Hooks {
@@ -50,7 +43,10 @@ class Server {
     std::vector<std::function<void()>> on_stop;    // before draining
   };
 
-  Server(ServerOptions options, std::shared_ptr<const Router> router, Hooks hooks);
+  // `traffic` receives the HTTP counters (requests by route and status, durations, connections)
+  // that /metrics and the dashboard read.
+  Server(ServerOptions options, std::shared_ptr<const Router> router,
+         std::shared_ptr<telemetry::TrafficStats> traffic);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -59,12 +55,12 @@ class Server {
   void listen();
   // "127.0.0.1:43123" once listening; the real port when port 0 was asked for.
   std::string local_address() const;
-  // Serves until SIGTERM or SIGINT (or stop()), drains, and returns.
-  void run();
+  // Serves until SIGTERM or SIGINT (or stop()), drains, and returns. The hooks are the
+  // modules', registered while they started (after listen(), so that no file is written by a
+  // process that could not take its port).
+  void run(Hooks hooks);
   // Begins a graceful stop from any thread.
   void stop();
-
-  ServerStats stats() const;
 
  private:
   struct Impl;

@@ -19,8 +19,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "net/with_ec.h"
 #include "server/server.h"
-#include "server/with_ec.h"
 
 namespace ew::detail {
 
@@ -50,9 +50,7 @@ struct Shared {
   ServerOptions options;
   std::shared_ptr<const Router> router;
   std::atomic<std::uint64_t> open{0};
-  std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> in_flight{0};
+  std::shared_ptr<telemetry::TrafficStats> traffic;  // never null once constructed
   std::atomic<bool> draining{false};
   // Set by a worker at the connection cap that has no idle connection of its own to close: the
   // others close some of theirs at their next sweep.

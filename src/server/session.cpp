@@ -18,12 +18,12 @@
 
 #include "core/request_id.h"
 #include "core/request_rules.h"
-#include "core/traffic_stats.h"
 #include "log/log.h"
-#include "server/handoff.h"
-#include "server/peek.h"
-#include "server/read_hints.h"
+#include "net/handoff.h"
+#include "net/peek.h"
+#include "net/read_hints.h"
 #include "server/server_impl.h"
+#include "telemetry/traffic_stats.h"
 
 namespace ew::detail {
 namespace {
@@ -128,11 +128,11 @@ struct Session::State {
   std::string out;  // serialized response head, reused across requests
   Request request;
   std::shared_ptr<Sink> sink;
-  StreamContext* stream = nullptr;      // while a stream handler owns the connection
-  std::optional<HeaderParser> parser_;  // reused: no allocation for the parser per request
-  std::size_t written_ = 0;             // bytes of `out` + body already sent by write_now()
-  std::uint64_t file_sent_ = 0;         // bytes of a file body already sent by write_now()
-  bool head_built_ = false;
+  StreamContext* stream = nullptr;            // while a stream handler owns the connection
+  std::optional<HeaderParser> reused_parser;  // reused: no allocation for the parser per request
+  std::size_t written = 0;                    // bytes of `out` + body already sent by write_now()
+  std::uint64_t file_sent = 0;                // bytes of a file body already sent by write_now()
+  bool head_built = false;
   bool closed = false;
   // Set on entering a phase that waits for the client, until the sweep has looked once for a
   // FIN that came with the client's last bytes (see read_hints.h): such a FIN raises no epoll
@@ -140,19 +140,20 @@ struct Session::State {
   // which then ends as end of stream would have.
   bool fin_probe = false;
   bool peer_fin = false;
-  const Route* stream_route_ = nullptr;  // set by serve_one() for a stream route; run() runs it
-  std::string released_;                 // what the access log needs of a released request
-  std::string target_storage_;  // the target when the rules rewrote it (absolute form, dots)
-  std::string resolved_path_;
-  bool admitted_ = true;          // within the per-address connection cap
-  std::string forwarded_client_;  // the client behind trusted proxies, when they named one
+  const Route* stream_route = nullptr;  // set by serve_one() for a stream route; run() runs it
+  std::string released;                 // what the access log needs of a released request
+  std::string target_storage;  // the target when the rules rewrote it (absolute form, dots)
+  std::string resolved_path;
+  bool admitted = true;          // within the per-address connection cap
+  std::string forwarded_client;  // the client behind trusted proxies, when they named one
 
   // Per request.
   Clock::time_point started;
   bool keep_alive = false;
   bool head = false;
   bool log_this = true;
-  std::string_view route_name;  // metrics label: RouteOptions.name, or "unmatched"
+  std::string_view route_name;    // metrics label: RouteOptions.name, or "unmatched"
+  bool route_operations = false;  // RouteOptions.operations
 
   void enter(Phase next, std::chrono::milliseconds timeout) {
     phase = next;
@@ -196,16 +197,16 @@ Session::Session(Worker& worker, tcp::socket socket)
   s.socket.non_blocking(true, ec);
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
-  s.admitted_ =
+  s.admitted =
       worker.shared.per_address.try_add(s.client_address, s.options.max_connections_per_address);
-  traffic_stats().connection_opened();
+  worker.shared.traffic->connection_opened();
 }
 
 Session::~Session() {
-  if (state_->admitted_) state_->worker.shared.per_address.remove(state_->client_address);
+  if (state_->admitted) state_->worker.shared.per_address.remove(state_->client_address);
   state_->worker.remove(state_->registry);
   state_->worker.shared.open.fetch_sub(1, std::memory_order_relaxed);
-  traffic_stats().connection_closed();
+  state_->worker.shared.traffic->connection_closed();
 }
 
 void Session::check_deadline(Clock::time_point now) {
@@ -253,8 +254,8 @@ net::awaitable<void> Session::run() {
   auto& s = *state_;
   s.sink = std::make_shared<Sink>(s.worker.ioc);
   while (!s.closed && co_await s.serve_one()) {
-    if (const Route* route = std::exchange(s.stream_route_, nullptr)) {
-      co_await s.serve_stream(*s.parser_, *route);
+    if (const Route* route = std::exchange(s.stream_route, nullptr)) {
+      co_await s.serve_stream(*s.reused_parser, *route);
       if (!s.keep_alive || s.closed) break;
     }
   }
@@ -300,8 +301,8 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   std::string_view forwarded =
       client_behind_proxies(client_address, r.header("X-Forwarded-For"), options.trusted_proxies);
   if (forwarded.data() != client_address.data()) {
-    forwarded_client_.assign(forwarded);  // outlives the header, for the access log
-    r.client_address = forwarded_client_;
+    forwarded_client.assign(forwarded);  // outlives the header, for the access log
+    r.client_address = forwarded_client;
   }
   std::string_view given = r.header("X-Request-Id");
   if (is_sane_request_id(given)) {
@@ -312,13 +313,13 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.request_id = request_id;
 }
 
-// Points the request's target, path and query at target_storage_, rebuilt from `path` and
+// Points the request's target, path and query at target_storage, rebuilt from `path` and
 // `query` (which must not point into it).
 void Session::State::set_target(std::string_view path, std::string_view query) {
-  target_storage_.assign(path.empty() ? "/" : path);
-  std::size_t path_size = target_storage_.size();
-  if (!query.empty()) target_storage_.append("?").append(query);
-  request.target = target_storage_;
+  target_storage.assign(path.empty() ? "/" : path);
+  std::size_t path_size = target_storage.size();
+  if (!query.empty()) target_storage.append("?").append(query);
+  request.target = target_storage;
   request.path = request.target.substr(0, path_size);
   request.query = query.empty() ? std::string_view{} : request.target.substr(path_size + 1);
 }
@@ -349,21 +350,21 @@ std::optional<Refusal> Session::State::apply_request_rules() {
     return Refusal{405, "method_not_allowed",
                    "TRACE is disabled: it would echo the request, cookies included"};
   }
-  if (auto refusal = resolve_dot_segments(r.path, options.escaped_slashes, resolved_path_)) {
+  if (auto refusal = resolve_dot_segments(r.path, options.escaped_slashes, resolved_path)) {
     return refusal;
   }
-  if (!resolved_path_.empty()) {
+  if (!resolved_path.empty()) {
     std::string query(r.query);
-    set_target(resolved_path_, query);
+    set_target(resolved_path, query);
   }
   return std::nullopt;
 }
 
 void Session::State::release_request() {
   std::string_view user_agent = request.header("User-Agent");
-  released_.clear();
-  released_.append(request.method_name).append(request.path).append(user_agent);
-  std::string_view kept = released_;
+  released.clear();
+  released.append(request.method_name).append(request.path).append(user_agent);
+  std::string_view kept = released;
   request.method_name = kept.substr(0, request.method_name.size());
   request.path = kept.substr(request.method_name.size(), request.path.size());
   request.target = request.path;
@@ -376,7 +377,7 @@ void Session::State::release_request() {
   std::vector<std::pair<std::string_view, std::string_view>>().swap(request.mutable_params());
   std::string().swap(request.body);
   std::string().swap(out);
-  parser_.reset();
+  reused_parser.reset();
 }
 
 net::awaitable<bool> Session::State::serve_one() {
@@ -387,11 +388,12 @@ net::awaitable<bool> Session::State::serve_one() {
   enter(Phase::kHeader, options.header_timeout);
   log_this = true;
   route_name = "unmatched";
+  route_operations = false;
   head = false;
   keep_alive = false;
   request_id.clear();
 
-  HeaderParser& parser = parser_.emplace();
+  HeaderParser& parser = reused_parser.emplace();
   // The body limit depends on the route, known only after the header: it is applied then.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_size));
@@ -415,10 +417,9 @@ net::awaitable<bool> Session::State::serve_one() {
     co_await reply_error(status, code, message);
     co_return false;
   }
-  worker.shared.requests.fetch_add(1, std::memory_order_relaxed);
   prepare_request(parser);
   std::optional<Refusal> refusal = apply_request_rules();
-  if (!refusal && !admitted_) {
+  if (!refusal && !admitted) {
     refusal = Refusal{503, "too_many_connections",
                       "this address has " + std::to_string(options.max_connections_per_address) +
                           " connections open, the most allowed; reuse one of them"};
@@ -460,10 +461,11 @@ net::awaitable<bool> Session::State::serve_one() {
   const Route& route = *match.route;
   log_this = route.options.access_log;
   route_name = route.options.name;
+  route_operations = route.options.operations;
   if (route.stream) {
     // Run by the caller, once this frame (the largest of the request path) is gone: a
     // WebSocket tunnel may stay open for hours.
-    stream_route_ = &route;
+    stream_route = &route;
     co_return true;
   }
   if (has_body(parser) && !co_await read_body(parser, route)) co_return false;
@@ -559,8 +561,7 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
 // Runs the handler. Returns its response when it answered at once; otherwise the caller awaits
 // sink->wait().
 std::optional<Response> Session::State::run_handler(const Route& route) {
-  worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
-  traffic_stats().request_started();
+  worker.shared.traffic->request_started();
   phase = Phase::kHandling;
   deadline = kNever;
   Responder responder(sink);
@@ -582,25 +583,23 @@ std::optional<Response> Session::State::run_handler(const Route& route) {
 }
 
 void Session::State::finish_handler() {
-  worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  traffic_stats().request_finished();
+  worker.shared.traffic->request_finished();
 }
 
 net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Route& route) {
   phase = Phase::kStream;
   deadline = kNever;
-  worker.shared.in_flight.fetch_add(1, std::memory_order_relaxed);
-  traffic_stats().request_started();
+  worker.shared.traffic->request_started();
   StreamContext context{socket, buffer, parser, request, route.options};
   context.release_request = [this] { release_request(); };
   stream = &context;
   co_await route.stream->serve(context);
   stream = nullptr;
-  worker.shared.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  traffic_stats().request_finished();
+  worker.shared.traffic->request_finished();
   keep_alive = keep_alive && context.keep_alive;
   if (log_this) log_access(context.status, context.bytes_sent);
-  traffic_stats().record(route_name, context.status, Clock::now() - started);
+  worker.shared.traffic->record(route_name, route_operations, context.status,
+                                Clock::now() - started);
 }
 
 net::awaitable<void> Session::State::reply_error(int status, std::string_view code,
@@ -649,7 +648,8 @@ std::string_view Session::State::body_of(const Response& response) const {
 // The answer is counted as it starts to go out, so that a scrape of /metrics made after a client
 // has seen an answer always includes it (its duration: until the answer was ready to send).
 void Session::State::count_response(const Response& response) {
-  traffic_stats().record(route_name, response.status, Clock::now() - started);
+  worker.shared.traffic->record(route_name, route_operations, response.status,
+                                Clock::now() - started);
 }
 
 void Session::State::finish_response(const Response& response, std::uint64_t bytes) {
@@ -659,19 +659,19 @@ void Session::State::finish_response(const Response& response, std::uint64_t byt
 // Tries to send the whole response at once without waiting: one writev for an in-memory body;
 // for a file body the head with MSG_MORE (so it leaves in the same segment as the file's first
 // bytes) and then sendfile(2). True when it is done (sent, or the connection failed); false
-// leaves the rest to write(), with `written_` bytes of `out` + body and `file_sent_` bytes of
+// leaves the rest to write(), with `written` bytes of `out` + body and `file_sent` bytes of
 // the file already out.
 bool Session::State::write_now(Response& response) {
-  written_ = 0;
-  file_sent_ = 0;
+  written = 0;
+  file_sent = 0;
   build_head(response);
   count_response(response);
-  head_built_ = true;
+  head_built = true;
   bool file = sends_file(response);
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
   auto fail = [&] {
-    head_built_ = false;
+    head_built = false;
     keep_alive = false;
     finish_response(response, 0);
     return true;
@@ -680,14 +680,14 @@ bool Session::State::write_now(Response& response) {
   std::size_t n = file ? socket.send(buffers, MSG_MORE, ec) : socket.write_some(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) return false;
   if (ec) return fail();
-  written_ = n;
+  written = n;
   if (n < out.size() + body.size()) return false;
   if (file) {
-    SendFileResult sent = send_file_now(*response.file_body, file_sent_);
+    SendFileResult sent = send_file_now(*response.file_body, file_sent);
     if (sent == SendFileResult::kFailed) return fail();
     if (sent == SendFileResult::kWouldBlock) return false;
   }
-  head_built_ = false;
+  head_built = false;
   finish_response(response, file ? response.file_body->length : body.size());
   return true;
 }
@@ -698,23 +698,23 @@ bool Session::State::sends_file(const Response& response) const {
 
 net::awaitable<bool> Session::State::write(Response& response) {
   enter(Phase::kWriting, options.send_timeout);
-  if (!head_built_) {
+  if (!head_built) {
     build_head(response);
     count_response(response);
-    written_ = 0;
-    file_sent_ = 0;
+    written = 0;
+    file_sent = 0;
   }
-  head_built_ = false;
+  head_built = false;
   std::string_view body = body_of(response);
   std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(body.data(), body.size())};
   beast::buffers_suffix<std::array<net::const_buffer, 2>> rest(buffers);
-  rest.consume(written_);
-  written_ = 0;
+  rest.consume(written);
+  written = 0;
   error_code ec;
   if (beast::buffer_bytes(rest) > 0) co_await net::async_write(socket, rest, with_ec(ec));
   std::uint64_t bytes = ec ? 0 : body.size();
   if (!ec && sends_file(response)) {
-    if (co_await send_file(*response.file_body, file_sent_)) {
+    if (co_await send_file(*response.file_body, file_sent)) {
       bytes = response.file_body->length;
     } else {
       ec = net::error::broken_pipe;

@@ -1,7 +1,4 @@
-#include "static/static_module.h"
-
-#include "ops/hub.h"
-#include "ops/prometheus.h"
+#include "static/static.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -11,6 +8,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "config/keys.h"
 #include "static/headers.h"
 #include "static/site.h"
 #include "static/watcher.h"
@@ -19,6 +17,7 @@ namespace ew {
 namespace static_files {
 namespace {
 
+using config::key;
 using config::Kind;
 
 constexpr std::chrono::milliseconds kWatchDebounce{100};
@@ -50,6 +49,8 @@ void log_report(const ReloadReport& report, std::string_view why) {
 
 class StaticModule final : public Module {
  public:
+  explicit StaticModule(std::shared_ptr<telemetry::MetricsRegistry> metrics)
+      : metrics_(std::move(metrics)) {}
   ~StaticModule() override {
     if (watcher_) watcher_->stop();
   }
@@ -60,6 +61,7 @@ class StaticModule final : public Module {
   void start(const config::Settings& settings, Registrar& registrar) override;
 
  private:
+  std::shared_ptr<telemetry::MetricsRegistry> metrics_;
   std::shared_ptr<StaticSite> site_;
   std::unique_ptr<TreeWatcher> watcher_;
 };
@@ -96,9 +98,10 @@ void StaticModule::validate(const config::Settings& settings, std::vector<std::s
 }
 
 // The cache families of /metrics, read from whichever tree is published at scrape time.
-void publish_metrics(std::shared_ptr<StaticSite> site, Registrar& registrar) {
-  auto hub = ops::shared_hub();
-  hub->metrics().add("static", [site](ops::MetricWriter& w) {
+void publish_metrics(std::shared_ptr<StaticSite> site,
+                     const std::shared_ptr<telemetry::MetricsRegistry>& metrics,
+                     Registrar& registrar) {
+  metrics->add("static", [site](telemetry::MetricWriter& w) {
     const LoadStats& stats = site->snapshot()->stats;
     w.gauge("edgewatch_static_cache_entries", "Files of the static tree, held or streamed");
     w.sample({{"kind", "in_memory"}}, static_cast<double>(stats.files - stats.streamed));
@@ -106,7 +109,7 @@ void publish_metrics(std::shared_ptr<StaticSite> site, Registrar& registrar) {
     w.gauge("edgewatch_static_cache_bytes", "Memory held by the static tree, all encodings");
     w.sample({}, static_cast<double>(stats.memory_bytes));
   });
-  registrar.on_stop([hub] { hub->metrics().remove("static"); });
+  registrar.on_stop([metrics] { metrics->remove("static"); });
 }
 
 void StaticModule::start(const config::Settings& settings, Registrar& registrar) {
@@ -124,7 +127,7 @@ void StaticModule::start(const config::Settings& settings, Registrar& registrar)
       kGetHead, "/",
       [site](Request& request, Responder& responder) { site->handle(request, responder); }, route);
   registrar.on_reload([site] { log_report(site->reload(), "reload on SIGHUP"); });
-  publish_metrics(site, registrar);
+  publish_metrics(site, metrics_, registrar);
 
   if (options.watch) {
     watcher_ = std::make_unique<TreeWatcher>(options.root, options.allow_dotfiles, kWatchDebounce,
@@ -138,15 +141,6 @@ void StaticModule::start(const config::Settings& settings, Registrar& registrar)
       if (watcher_) watcher_->stop();
     });
   }
-}
-
-config::KeySpec key(std::string name, Kind kind, std::string default_value, std::string help) {
-  config::KeySpec spec;
-  spec.key = std::move(name);
-  spec.kind = kind;
-  spec.default_value = std::move(default_value);
-  spec.help = std::move(help);
-  return spec;
 }
 
 }  // namespace
@@ -213,10 +207,9 @@ StaticOptions static_options(const config::Settings& settings) {
   return o;
 }
 
-}  // namespace static_files
-
-ModulePtr make_static_module() {
-  return std::make_unique<static_files::StaticModule>();
+ModulePtr make_static_module(std::shared_ptr<telemetry::MetricsRegistry> metrics) {
+  return std::make_unique<StaticModule>(std::move(metrics));
 }
 
+}  // namespace static_files
 }  // namespace ew

@@ -1,5 +1,7 @@
 #include "storage/sqlite_schema.h"
 
+#include "util/time.h"
+
 #include <chrono>
 #include <string_view>
 
@@ -146,11 +148,6 @@ CREATE INDEX analytics_ts ON analytics_events (ts);
 };
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 

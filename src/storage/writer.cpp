@@ -1,5 +1,7 @@
 #include "storage/writer.h"
 
+#include "util/time.h"
+
 #include <spdlog/spdlog.h>
 
 #include <vector>
@@ -8,11 +10,6 @@ namespace ew::storage {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-TimeMs wall_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -136,7 +133,7 @@ void Writer::commit_group(std::deque<Job>& group) {
 
 void Writer::retention_step(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
-  Result<std::size_t> deleted = store_.retention_step(options_.retention, wall_now_ms());
+  Result<std::size_t> deleted = store_.retention_step(options_.retention, now_ms());
   lock.lock();
   if (!deleted.ok()) {
     spdlog::error("storage: {}", deleted.error());

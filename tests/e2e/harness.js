@@ -134,7 +134,7 @@ export async function startStack(options = {}) {
         cwd: workdir,
         env: {
           EDGEWATCH_ADMIN_TOKEN: token,
-          EDGEWATCH_STORAGE_PATH: path.join(workdir, 'edgewatch.db'),
+          EDGEWATCH_STORAGE_DATA_DIR: workdir,
           EDGEWATCH_LOG_ACCESS: 'off',
           ...options.env,
         },

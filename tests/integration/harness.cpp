@@ -83,15 +83,21 @@ std::map<std::string, std::string> quiet_env(std::map<std::string, std::string> 
   if (!env.count("EDGEWATCH_LOG_ACCESS")) env["EDGEWATCH_LOG_ACCESS"] = "off";
   // Data files go to a directory of the running test, never into the working directory; servers
   // started by one test share it, so a restart finds what the first server stored.
-  if (!env.count("EDGEWATCH_STORAGE_PATH") || !env.count("EDGEWATCH_READINESS_DATA_DIR")) {
+  if (!env.count("EDGEWATCH_STORAGE_DATA_DIR")) {
+    // A database path given without a data directory: the other data files go beside it.
+    auto path = env.find("EDGEWATCH_STORAGE_PATH");
+    if (path != env.end() && path->second.rfind('/') != std::string::npos) {
+      env["EDGEWATCH_STORAGE_DATA_DIR"] = path->second.substr(0, path->second.rfind('/'));
+    }
+  }
+  if (!env.count("EDGEWATCH_STORAGE_DATA_DIR")) {
     static std::map<std::string, std::string> dirs;
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string test = info ? std::string(info->test_suite_name()) + "." + info->name() : "";
     auto [it, fresh] = dirs.try_emplace(test);
     if (fresh) it->second = make_temp_dir();
     const std::string& dir = it->second;
-    env.try_emplace("EDGEWATCH_STORAGE_PATH", dir + "/edgewatch.db");
-    env.try_emplace("EDGEWATCH_READINESS_DATA_DIR", dir);
+    env.try_emplace("EDGEWATCH_STORAGE_DATA_DIR", dir);  // readiness checks it too
   }
   return env;
 }

@@ -28,7 +28,7 @@ Signals upstreams(std::int64_t t, bool healthy) {
   return s;
 }
 
-Signals monitoring(std::int64_t t, ops::MonitoringSnapshot m) {
+Signals monitoring(std::int64_t t, ingest::MonitoringSnapshot m) {
   Signals s;
   s.now_ms = t;
   s.monitoring = std::move(m);
@@ -103,11 +103,11 @@ TEST(AlertEvaluator, HealthRuleReadsTheReadinessReport) {
   none.now_ms = kT0;
   EXPECT_TRUE(e.step(none).empty());
   EXPECT_EQ(e.missing_data(none).count("health_unhealthy"), 1u);
-  auto report = std::make_shared<ops::HealthReport>();
-  report->overall = ops::HealthStatus::kUnhealthy;
-  ops::ServiceHealth svc;
+  auto report = std::make_shared<health::HealthReport>();
+  report->overall = health::HealthStatus::kUnhealthy;
+  health::ServiceHealth svc;
   svc.service = "storage";
-  svc.status = ops::HealthStatus::kUnhealthy;
+  svc.status = health::HealthStatus::kUnhealthy;
   svc.details = "disk full";
   report->services = {svc};
   Signals s;
@@ -126,7 +126,7 @@ TEST(AlertEvaluator, ErrorsPerMinuteUseAOneMinuteWindow) {
   Rule r = rule(RuleKind::kErrorsPerMinute);
   r.threshold = 10;
   Evaluator e({r});
-  ops::MonitoringSnapshot m;
+  ingest::MonitoringSnapshot m;
   EXPECT_TRUE(e.step(monitoring(kT0, m)).empty());  // one sample: no rate yet
   m.error_events = 5;
   EXPECT_TRUE(e.step(monitoring(kT0 + 30 * kSec, m)).empty());  // 10 per minute: not above
@@ -146,7 +146,7 @@ TEST(AlertEvaluator, ShortSpansAreNotExtrapolatedWildly) {
   Rule r = rule(RuleKind::kIngestionRejecting);
   r.threshold = 100;
   Evaluator e({r});
-  ops::MonitoringSnapshot m;
+  ingest::MonitoringSnapshot m;
   e.step(monitoring(kT0, m));
   m.rejected = 10;  // 10 in one second would be 600/min; over the 10 s floor it is 60/min
   EXPECT_TRUE(e.step(monitoring(kT0 + kSec, m)).empty());
@@ -169,7 +169,7 @@ TEST(AlertEvaluator, WebVitalBudgets) {
   cls.metric = "CLS";
   cls.threshold = 0.1;
   Evaluator e({lcp, cls});
-  ops::MonitoringSnapshot m;
+  ingest::MonitoringSnapshot m;
   m.vitals_p75 = {{"LCP", 3100}, {"CLS", 0.05}};
   auto fired = e.step(monitoring(kT0, m));
   ASSERT_EQ(fired.size(), 1u);
@@ -183,7 +183,7 @@ TEST(AlertEvaluator, WebVitalBudgets) {
 
 TEST(AlertEvaluator, NewIssuesFireOncePerCooldownAndCountWhatWaited) {
   Evaluator e({rule(RuleKind::kNewIssue, 0, 60)});
-  ops::MonitoringSnapshot m;
+  ingest::MonitoringSnapshot m;
   m.new_issues = 3;  // before the first step: not news
   EXPECT_TRUE(e.step(monitoring(kT0, m)).empty());
   m.new_issues = 4;
@@ -208,14 +208,14 @@ TEST(AlertEvaluator, RegressionNamesTheDeployment) {
   store.add({0, "production", "v41", kT0 - 3600 * kSec, kT0});
   store.add({0, "production", "v42", kT0 - 60 * kSec, kT0});
   Evaluator e({rule(RuleKind::kRegression)});
-  ops::MonitoringSnapshot m;
+  ingest::MonitoringSnapshot m;
   e.step(monitoring(kT0, m));
   m.regressions = 1;
   m.latest_regression = "TypeError: cart is null";
   m.latest_regression_release = "v41";
   Signals s = monitoring(kT0 + kSec, m);
   s.deployment_for = [&store](const std::string& release, std::int64_t at) {
-    return ops::deployment_for(store, release, at);
+    return deploy::deployment_for(store, release, at);
   };
   auto fired = e.step(s);
   ASSERT_EQ(fired.size(), 1u);

@@ -1,12 +1,14 @@
 // The dashboard's pieces without a server: admin sessions and cookies (src/auth), and the
-// traffic history's histogram quantiles and Prometheus reading (src/dashboard).
+// traffic history's histogram quantiles and rates (src/dashboard).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 
-#include "auth/admin_auth.h"
+#include "auth/auth.h"
 #include "dashboard/traffic.h"
+
+#include <nlohmann/json.hpp>
 
 namespace ew {
 namespace {
@@ -63,25 +65,20 @@ TEST(DashboardTraffic, HistogramQuantilesInterpolateWithinBuckets) {
   EXPECT_DOUBLE_EQ(*dashboard::histogram_quantile(0.99, bounds, {0, 0, 0, 10}), 1);
 }
 
-TEST(DashboardTraffic, ReadsUpstreamFamiliesFromTheExposition) {
-  const std::string text =
-      "# HELP edgewatch_upstream_open_streams Open SSE streams\n"
-      "# TYPE edgewatch_upstream_open_streams gauge\n"
-      "edgewatch_upstream_open_streams{route=\"/api/\",upstream=\"a\"} 2\n"
-      "edgewatch_upstream_open_streams{route=\"/api/\",upstream=\"b\"} 1\n"
-      "edgewatch_upstream_open_websockets{route=\"/api/\",upstream=\"a\"} 4\n"
-      "edgewatch_upstream_time_to_first_byte_seconds_bucket{upstream=\"a\",le=\"0.1\"} 3\n"
-      "edgewatch_upstream_time_to_first_byte_seconds_bucket{upstream=\"a\",le=\"+Inf\"} 5\n"
-      "edgewatch_upstream_time_to_first_byte_seconds_bucket{upstream=\"b\",le=\"0.1\"} 1\n"
-      "edgewatch_upstream_time_to_first_byte_seconds_bucket{upstream=\"b\",le=\"+Inf\"} 1\n"
-      "edgewatch_upstream_open_streams_other 99\n";
-  dashboard::TrafficReading r;
-  dashboard::read_upstream_families(text, r);
-  EXPECT_EQ(r.open_streams, 3);
-  EXPECT_EQ(r.open_websockets, 4);
-  ASSERT_EQ(r.ttfb_buckets.size(), 2u);
-  EXPECT_EQ(r.ttfb_buckets[0.1], 4);
-  EXPECT_EQ(r.ttfb_buckets[std::numeric_limits<double>::infinity()], 6);
+TEST(DashboardTraffic, TheOperatorsOwnRoutesAreLeftOutOfTheRates) {
+  auto stats = std::make_shared<telemetry::TrafficStats>();
+  dashboard::TrafficHistory history(stats, nullptr, std::chrono::seconds(1), 10);
+  history.sample_now();  // the first reading: no sample yet
+  stats->record("static", false, 200, std::chrono::milliseconds(1));
+  stats->record("static", false, 500, std::chrono::milliseconds(1));
+  for (int i = 0; i < 8; ++i) {
+    stats->record("query_api", true, 200, std::chrono::milliseconds(1));
+  }
+  history.sample_now();
+  const auto body = nlohmann::json::parse(history.json());
+  ASSERT_EQ(body["error_rate"].size(), 1u);
+  // One 5xx among the app's two requests; the eight operator requests count for nothing.
+  EXPECT_DOUBLE_EQ(body["error_rate"][0].get<double>(), 0.5);
 }
 
 TEST(DashboardTraffic, SamplesAreDifferencesOfReadings) {
@@ -100,8 +97,6 @@ TEST(DashboardTraffic, SamplesAreDifferencesOfReadings) {
   ASSERT_TRUE(s.p99_ms);
   EXPECT_LE(*s.p99_ms, 0.5);
   EXPECT_FALSE(s.ttfb_p50_ms) << "no upstream responses";
-  EXPECT_TRUE(dashboard::is_admin_route("query_api"));
-  EXPECT_FALSE(dashboard::is_admin_route("static"));
 }
 
 }  // namespace

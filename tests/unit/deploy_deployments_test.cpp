@@ -93,7 +93,7 @@ std::string temp_file(const std::string& name) {
   return path;
 }
 
-ops::Deployment dep(std::string env, std::string version, std::int64_t ts) {
+deploy::Deployment dep(std::string env, std::string version, std::int64_t ts) {
   return {0, std::move(env), std::move(version), ts, ts + 5};
 }
 
@@ -113,16 +113,16 @@ TEST(FileDeploymentStore, RoundTripsThroughTheFileAndFilters) {
   ASSERT_EQ(everything->size(), 3u);
   EXPECT_EQ(everything->front().version, "v2");  // newest first
   EXPECT_EQ(everything->front().received_ms, 3005);
-  ops::DeploymentQuery production;
+  deploy::DeploymentQuery production;
   production.environment = "production";
   EXPECT_EQ(store.list(production)->size(), 2u);
-  ops::DeploymentQuery v1;
+  deploy::DeploymentQuery v1;
   v1.version = "v1";
   v1.limit = 1;
   auto one = store.list(v1);
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ(one->front().environment, "production");
-  ops::DeploymentQuery window;
+  deploy::DeploymentQuery window;
   window.from_ms = 1500;
   window.to_ms = 2500;
   EXPECT_EQ(store.list(window)->size(), 1u);

@@ -11,7 +11,7 @@
 namespace ew::health {
 namespace {
 
-using ops::HealthStatus;
+using health::HealthStatus;
 
 std::string temp_dir(const std::string& name) {
   std::string dir = testing::TempDir() + "/" + std::to_string(::getpid()) + "-" + name;
@@ -53,24 +53,20 @@ TEST(ReadinessChecks, StorageFallsBackToAWritableDataDirectory) {
 }
 
 TEST(ReadinessChecks, StorageUsesTheRegisteredProbe) {
-  auto failing = check_storage(
-      [] {
-        return ops::ProbeResult{false, "commit failed: disk I/O"};
-      },
-      "/nonexistent");
+  const storage::Probe failing_probe = [] {
+    return storage::ProbeResult{false, "commit failed: disk I/O"};
+  };
+  auto failing = check_storage(&failing_probe, "/nonexistent");
   EXPECT_EQ(failing.status, HealthStatus::kUnhealthy);
   EXPECT_EQ(failing.details, "commit failed: disk I/O");
-  auto throwing = check_storage(
-      []() -> ops::ProbeResult { throw std::runtime_error("probe threw"); }, "/nonexistent");
+  const storage::Probe throwing_probe = []() -> storage::ProbeResult {
+    throw std::runtime_error("probe threw");
+  };
+  auto throwing = check_storage(&throwing_probe, "/nonexistent");
   EXPECT_EQ(throwing.status, HealthStatus::kUnhealthy);
   EXPECT_EQ(throwing.details, "probe threw");
-  EXPECT_EQ(check_storage(
-                [] {
-                  return ops::ProbeResult{true, ""};
-                },
-                "/x")
-                .status,
-            HealthStatus::kHealthy);
+  const storage::Probe passing_probe = [] { return storage::ProbeResult{true, ""}; };
+  EXPECT_EQ(check_storage(&passing_probe, "/x").status, HealthStatus::kHealthy);
 }
 
 TEST(ReadinessChecks, DiskThresholds) {
@@ -140,8 +136,8 @@ TEST(ReadinessChecks, WebSocketHandshakeNeeds101) {
   EXPECT_EQ(head.find("Connection: close"), std::string::npos);
 }
 
-ops::ServiceHealth service(std::string name, std::string kind, HealthStatus status) {
-  ops::ServiceHealth s;
+health::ServiceHealth service(std::string name, std::string kind, HealthStatus status) {
+  health::ServiceHealth s;
   s.service = std::move(name);
   s.kind = std::move(kind);
   s.status = status;
@@ -153,9 +149,9 @@ TEST(ReadinessChecks, OverallCountsARouteAsDownOnlyWhenAllItsUpstreamsAre) {
   UpstreamTarget b = target(1002);
   std::vector<UpstreamTarget> targets{a, b};
   auto services = [&](HealthStatus sa, HealthStatus sb) {
-    return std::vector<ops::ServiceHealth>{service("storage", "storage", HealthStatus::kHealthy),
-                                           service(upstream_service(a), "upstream", sa),
-                                           service(upstream_service(b), "upstream", sb)};
+    return std::vector<health::ServiceHealth>{service("storage", "storage", HealthStatus::kHealthy),
+                                              service(upstream_service(a), "upstream", sa),
+                                              service(upstream_service(b), "upstream", sb)};
   };
   EXPECT_EQ(overall_status(services(HealthStatus::kHealthy, HealthStatus::kHealthy), targets),
             HealthStatus::kHealthy);
@@ -179,7 +175,7 @@ TEST(ReadinessChecks, ARouteWithNoUsableUpstreamIsUnhealthy) {
   UpstreamTarget a = target(1001);
   UpstreamTarget b = target(1002);
   a.circuit_open = true;
-  auto services = std::vector<ops::ServiceHealth>{
+  auto services = std::vector<health::ServiceHealth>{
       service("storage", "storage", HealthStatus::kHealthy),
       service(upstream_service(a), "upstream", HealthStatus::kDegraded),
       service(upstream_service(b), "upstream", HealthStatus::kHealthy)};
@@ -196,13 +192,13 @@ TEST(ReadinessChecks, ARouteWithNoUsableUpstreamIsUnhealthy) {
   EXPECT_NE(routes[0].details.find("ejected by the circuit breaker"), std::string::npos);
   EXPECT_EQ(overall_status(services, {a, b}), HealthStatus::kUnhealthy);
 
-  std::vector<ops::ServiceHealth> one{
+  std::vector<health::ServiceHealth> one{
       service(upstream_service(a), "upstream", HealthStatus::kDegraded)};
   EXPECT_EQ(overall_status(one, {a}), HealthStatus::kUnhealthy);
 }
 
 TEST(ReadinessChecks, OnlyEdgewatchsOwnTroubleAnswers503UnlessAsked) {
-  ops::HealthReport report;
+  health::HealthReport report;
   report.overall = HealthStatus::kUnhealthy;
   report.services = {service("storage", "storage", HealthStatus::kHealthy),
                      service("route /api/", "route", HealthStatus::kUnhealthy)};

@@ -12,17 +12,17 @@
 namespace ew::health {
 namespace {
 
-using ops::HealthStatus;
+using health::HealthStatus;
 constexpr std::int64_t kT0 = 1'700'000'000'000;  // an arbitrary start, ms
 constexpr std::int64_t kMin = 60'000;
 
-std::vector<ops::ServiceHealth> round(HealthStatus api,
-                                      HealthStatus storage = HealthStatus::kHealthy) {
-  ops::ServiceHealth a;
+std::vector<health::ServiceHealth> round(HealthStatus api,
+                                         HealthStatus storage = HealthStatus::kHealthy) {
+  health::ServiceHealth a;
   a.service = "api";
   a.status = api;
   a.details = api == HealthStatus::kHealthy ? "" : "connection refused";
-  ops::ServiceHealth s;
+  health::ServiceHealth s;
   s.service = "storage";
   s.status = storage;
   return {a, s};
@@ -176,12 +176,12 @@ TEST(HealthHistory, UnwritableFileFallsBackToMemory) {
 }
 
 TEST(HealthJson, SystemHealthHasTheSeedShape) {
-  ops::HealthReport r;
+  health::HealthReport r;
   r.overall = HealthStatus::kDegraded;
   r.version = "1.0.0";
   r.uptime_ms = 1234;
   r.timestamp_ms = kT0;
-  ops::ServiceHealth s;
+  health::ServiceHealth s;
   s.service = "storage";
   s.status = HealthStatus::kDegraded;
   s.response_ms = 1.23456;

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "core/json_text.h"
 #include "ingest/text.h"
 #include "log/log.h"
+#include "util/json_text.h"
 
 namespace ew {
 namespace {

@@ -9,12 +9,12 @@
 #include <thread>
 #include <vector>
 
-#include "core/traffic_stats.h"
 #include "metrics/collectors.h"
-#include "ops/metrics_registry.h"
-#include "ops/prometheus.h"
+#include "telemetry/prometheus.h"
+#include "telemetry/registry.h"
+#include "telemetry/traffic_stats.h"
 
-namespace ew::ops {
+namespace ew::telemetry {
 namespace {
 
 TEST(Prometheus, EscapesLabelValuesAndHelp) {
@@ -111,11 +111,11 @@ TEST(MetricsRegistry, RunsCollectorsAndCountsFailures) {
 
 TEST(TrafficStats, CountsByRouteAndStatusClass) {
   TrafficStats stats;
-  stats.record("static", 200, std::chrono::microseconds(300));
-  stats.record("static", 304, std::chrono::milliseconds(2));
-  stats.record("static", 404, std::chrono::seconds(20));
-  stats.record("/api/", 502, std::chrono::milliseconds(30));
-  stats.record("/api/", 0, std::chrono::milliseconds(1));  // no status: counted as 5xx
+  stats.record("static", false, 200, std::chrono::microseconds(300));
+  stats.record("static", false, 304, std::chrono::milliseconds(2));
+  stats.record("static", false, 404, std::chrono::seconds(20));
+  stats.record("/api/", false, 502, std::chrono::milliseconds(30));
+  stats.record("/api/", false, 0, std::chrono::milliseconds(1));  // no status: counted as 5xx
   auto routes = stats.routes();
   ASSERT_EQ(routes.size(), 2u);
   EXPECT_EQ(routes[0].name, "/api/");
@@ -148,7 +148,7 @@ TEST(TrafficStats, ConnectionsAndInFlight) {
 TEST(TrafficStats, RouteNamesBeyondTheLimitShareOneEntry) {
   TrafficStats stats;
   for (std::size_t i = 0; i < TrafficStats::kMaxRoutes + 10; ++i) {
-    stats.record("route" + std::to_string(i), 200, std::chrono::milliseconds(1));
+    stats.record("route" + std::to_string(i), false, 200, std::chrono::milliseconds(1));
   }
   auto routes = stats.routes();
   EXPECT_EQ(routes.size(), TrafficStats::kMaxRoutes + 1);
@@ -165,7 +165,7 @@ TEST(TrafficStats, ConcurrentRecordingLosesNothing) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&stats, t] {
       for (int i = 0; i < 10'000; ++i) {
-        stats.record(t % 2 ? "a" : "b", 200, std::chrono::microseconds(i));
+        stats.record(t % 2 ? "a" : "b", false, 200, std::chrono::microseconds(i));
       }
     });
   }
@@ -177,8 +177,8 @@ TEST(TrafficStats, ConcurrentRecordingLosesNothing) {
 
 TEST(MetricsCollectors, TrafficExpositionPassesPromtool) {
   TrafficStats stats;
-  stats.record("static", 200, std::chrono::milliseconds(3));
-  stats.record("with \"quote\"", 500, std::chrono::milliseconds(3));
+  stats.record("static", false, 200, std::chrono::milliseconds(3));
+  stats.record("with \"quote\"", false, 500, std::chrono::milliseconds(3));
   MetricWriter w;
   metrics::write_build_info(w, {"1.2.3", "abcdef", "2024-01-01T00:00:00Z"}, 1700000000.5);
   metrics::write_traffic(w, stats);
@@ -198,4 +198,4 @@ TEST(MetricsCollectors, TrafficExpositionPassesPromtool) {
 }
 
 }  // namespace
-}  // namespace ew::ops
+}  // namespace ew::telemetry

@@ -378,7 +378,7 @@ TEST(RetryBudget, AllowsAShareOfRequestsInFlightWithAMinimum) {
 }
 
 TEST(Histogram, CountsIntoBucketsAndSums) {
-  Histogram h;
+  telemetry::Histogram h;
   h.observe(0.0005);
   h.observe(0.003);
   h.observe(20);

@@ -1,7 +1,7 @@
 // The read hints change when Asio tries a recv, never what a read returns: over a real loopback
 // connection, every byte and every end of stream must still reach a read, whenever it arrives
 // (for AwaitedReadBuffer: whenever it arrives after the read started, its precondition).
-#include "server/read_hints.h"
+#include "net/read_hints.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
