@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -306,6 +307,11 @@ bool ChildProcess::wait_for_err(const std::string& text, std::chrono::millisecon
   return grew_.wait_for(lock, timeout, [&] { return err_.find(text) != std::string::npos; });
 }
 
+bool ChildProcess::wait_for_out(const std::string& text, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return grew_.wait_for(lock, timeout, [&] { return out_.find(text) != std::string::npos; });
+}
+
 std::string HttpResponse::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
   return it == headers.end() ? std::string() : it->second;
@@ -527,12 +533,45 @@ std::optional<ServerSideSocket> server_side_socket(int client_fd) {
     if (from != server_end || to != client_end) continue;
     ServerSideSocket s;
     s.fin_received = state == "08";  // TCP_CLOSE_WAIT
+    s.unsent = std::stoul(queues.substr(0, queues.find(':')), nullptr, 16);
     // rx_queue counts up to the next sequence number expected, which is one past a FIN.
     s.unread = std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16);
     if (s.fin_received && s.unread > 0) --s.unread;
     return s;
   }
   return std::nullopt;
+}
+
+::testing::AssertionResult wait_until_sends_stall(int client_fd,
+                                                  std::chrono::milliseconds timeout) {
+  std::pair<std::size_t, std::size_t> last{0, 0};
+  auto since = Clock::now();
+  return wait_until(
+      [&] {
+        int unread = 0;
+        auto server = server_side_socket(client_fd);
+        if (ioctl(client_fd, FIONREAD, &unread) != 0 || !server) return false;
+        std::pair<std::size_t, std::size_t> now{static_cast<std::size_t>(unread), server->unsent};
+        if (now != last) {
+          last = now;
+          since = Clock::now();
+          return false;
+        }
+        return now.first > 0 && now.second > 0 && Clock::now() - since >= 50ms;
+      },
+      timeout, "the server's sends to stall on a full connection");
+}
+
+int open_sockets(int pid) {
+  int sockets = 0;
+  std::error_code ec;
+  for (const auto& fd :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    auto target = std::filesystem::read_symlink(fd.path(), link_ec);
+    if (!link_ec && target.string().starts_with("socket:")) ++sockets;
+  }
+  return sockets;
 }
 
 bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,

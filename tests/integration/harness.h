@@ -71,8 +71,9 @@ class ChildProcess {
   bool running();
   std::string out() const;
   std::string err() const;
-  // Waits until stderr contains text; false on timeout.
+  // Waits until stderr (stdout) contains text; false on timeout.
   bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout = 5s) const;
+  bool wait_for_out(const std::string& text, std::chrono::milliseconds timeout = 5s) const;
 
  private:
   void pump();
@@ -170,10 +171,20 @@ bool process_stopped(int pid);
 // reports it in /proc/net/tcp: bytes queued for the server to read and whether the client's FIN
 // arrived (CLOSE_WAIT). nullopt when not found.
 struct ServerSideSocket {
-  std::size_t unread = 0;
+  std::size_t unread = 0;  // received, not yet read by the server
+  std::size_t unsent = 0;  // written by the server, not yet acknowledged by the client
   bool fin_received = false;
 };
 std::optional<ServerSideSocket> server_side_socket(int client_fd);
+
+// Waits until the server's sends on this connection have stopped part-way for want of room: the
+// client has bytes it has not read, the server's end holds bytes not yet taken, and neither has
+// changed for 50 ms (on loopback, a sender with room moves gigabytes in that time).
+::testing::AssertionResult wait_until_sends_stall(int client_fd,
+                                                  std::chrono::milliseconds timeout = 10s);
+
+// How many sockets process `pid` has open.
+int open_sockets(int pid);
 
 // Makes `bytes` and the client's FIN reach the server in one epoll event, on a connection the
 // server already waits on (it first answers a GET /health there and is idle after): both are sent
