@@ -92,6 +92,7 @@ void Engine::evaluate_once() {
     notifier_.enqueue({n.rule->name, n.rule->webhook, payload(n, options_.instance), 0});
   }
   for (std::size_t i = 0; i < firing_.size(); ++i) firing_[i] = evaluator_.firing(i);
+  ++evaluations_;
 }
 
 void Engine::loop() {
@@ -111,6 +112,8 @@ void Engine::loop() {
 void Engine::write_metrics(telemetry::MetricWriter& w) const {
   std::lock_guard lock(mutex_);
   const auto& rules = evaluator_.rules();
+  w.counter("edgewatch_alert_evaluations_total", "Rounds of rule evaluation completed");
+  w.sample({}, static_cast<double>(evaluations_));
   w.gauge("edgewatch_alerts_firing", "1 while the rule's alert is firing");
   for (std::size_t i = 0; i < rules.size(); ++i) {
     w.sample({{"rule", rules[i].name}}, firing_[i] ? 1 : 0);

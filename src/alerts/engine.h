@@ -42,6 +42,7 @@ class Engine {
   std::vector<std::uint64_t> firing_notices_;
   std::vector<std::uint64_t> resolved_notices_;
   std::vector<bool> firing_;
+  std::uint64_t evaluations_ = 0;  // rounds completed: a negative check waits for some to pass
   bool warned_missing_ = false;
   std::int64_t started_ms_ = 0;  // missing data is only reported once start-up had its time
   std::condition_variable wake_;

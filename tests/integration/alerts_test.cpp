@@ -22,6 +22,43 @@ std::string config(int upstream_port, const std::string& rules) {
          rules;
 }
 
+double metric(OpsServer& server, const std::string& series) {
+  return sample_value(server.get("/metrics").body, series);
+}
+
+// Rounds of rule evaluation the server has completed.
+double evaluations(OpsServer& server) {
+  return metric(server, "edgewatch_alert_evaluations_total");
+}
+
+// Waits until the evaluator has completed `rounds` more rounds than it had: the witness that
+// lets a test say a notice did not come (rather than not yet).
+::testing::AssertionResult rounds_pass(OpsServer& server, int rounds) {
+  double from = evaluations(server);
+  return wait_until([&] { return evaluations(server) >= from + rounds; }, 10s,
+                    std::to_string(rounds) + " more rounds of evaluation");
+}
+
+// Waits until every notice handed to delivery has been delivered.
+::testing::AssertionResult deliveries_done(OpsServer& server) {
+  return wait_until(
+      [&] {
+        std::string m = server.get("/metrics").body;
+        double notices = 0;
+        for (const char* rule : {"api-down", "not-ready"}) {
+          for (const char* state : {"firing", "resolved"}) {
+            double n = sample_value(m, std::string("edgewatch_alert_notices_total{rule=\"") + rule +
+                                           "\",state=\"" + state + "\"}");
+            if (n > 0) notices += n;
+          }
+        }
+        return sample_value(m, "edgewatch_alert_deliveries_total{result=\"delivered\"}") ==
+                   notices &&
+               sample_value(m, "edgewatch_alert_delivery_queue") == 0;
+      },
+      10s, "every notice delivered");
+}
+
 std::vector<json> bodies(const WebhookReceiver& r, const std::string& path) {
   std::vector<json> out;
   for (const auto& req : r.requests()) {
@@ -32,9 +69,9 @@ std::vector<json> bodies(const WebhookReceiver& r, const std::string& path) {
 
 TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
   WebhookReceiver receiver;
-  int port = free_port();
-  auto upstream = orchestrator_at(port);
-  OpsServer server(config(port,
+  ReservedPort port;
+  auto upstream = orchestrator_at(port.port());
+  OpsServer server(config(port.port(),
                           "[[alerts.rules]]\nname = \"api-down\"\n"
                           "kind = \"upstream_unhealthy\"\nfor = \"300ms\"\n"
                           "cooldown = \"1m\"\nwebhook = \"" +
@@ -43,16 +80,25 @@ TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
                               "kind = \"health_unhealthy\"\nfor = \"0s\"\n"
                               "cooldown = \"0s\"\nformat = \"slack\"\nwebhook = \"" +
                               receiver.url("/slack") + "\"\n"));
-  std::this_thread::sleep_for(1s);
-  EXPECT_EQ(receiver.count(), 0u);  // healthy: nothing to say
+  // Healthy: nothing to say. Ten rounds at 100 ms are three times api-down's `for`.
+  const std::string up = "edgewatch_upstream_up{route=\"/api/\",upstream=\"http://127.0.0.1:" +
+                         std::to_string(port.port()) + "\"}";
+  ASSERT_TRUE(wait_until([&] { return metric(server, up) == 1; }, 10s, "the upstream up"));
+  ASSERT_TRUE(rounds_pass(server, 10));
+  EXPECT_EQ(metric(server, "edgewatch_alert_notices_total{rule=\"api-down\",state=\"firing\"}"), 0);
+  EXPECT_EQ(metric(server, "edgewatch_alert_notices_total{rule=\"not-ready\",state=\"firing\"}"),
+            0);
+  EXPECT_EQ(receiver.count(), 0u);
 
   upstream.reset();
   ASSERT_TRUE(wait_until(
       [&] {
         return bodies(receiver, "/json").size() >= 1 && bodies(receiver, "/slack").size() >= 1;
       },
-      10s));
-  std::this_thread::sleep_for(1s);  // the condition holds on: still one notice each
+      10s, "a notice from each rule"));
+  // The condition holds on for ten more rounds: still one notice each.
+  ASSERT_TRUE(rounds_pass(server, 10));
+  ASSERT_TRUE(deliveries_done(server));
   auto json_notices = bodies(receiver, "/json");
   ASSERT_EQ(json_notices.size(), 1u);
   const json& alert = json_notices[0]["alert"];
@@ -60,7 +106,7 @@ TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
   EXPECT_EQ(alert["kind"], "upstream_unhealthy");
   EXPECT_EQ(alert["state"], "firing");
   EXPECT_EQ(alert["instance"], "edge-test");
-  EXPECT_NE(alert["summary"].get<std::string>().find("127.0.0.1:" + std::to_string(port)),
+  EXPECT_NE(alert["summary"].get<std::string>().find("127.0.0.1:" + std::to_string(port.port())),
             std::string::npos);
   auto slack = bodies(receiver, "/slack");
   ASSERT_EQ(slack.size(), 1u);
@@ -71,12 +117,12 @@ TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
     EXPECT_NE(req.head.find("Content-Type: application/json"), std::string::npos);
   }
 
-  upstream = orchestrator_at(port);  // recovery
+  upstream = orchestrator_at(port.port());  // recovery
   ASSERT_TRUE(wait_until(
       [&] {
         return bodies(receiver, "/json").size() >= 2 && bodies(receiver, "/slack").size() >= 2;
       },
-      10s));
+      10s, "a recovery notice from each rule"));
   json_notices = bodies(receiver, "/json");
   EXPECT_EQ(json_notices[1]["alert"]["state"], "resolved");
   EXPECT_TRUE(json_notices[1]["alert"]["duration_seconds"].is_number());
@@ -85,12 +131,24 @@ TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
       0u);
 
   // A second incident inside api-down's one-minute cool-down stays silent, recovery included;
-  // not-ready has no cool-down and speaks again.
+  // not-ready has no cool-down and speaks again. api-down does fire (its `for` is over), it just
+  // says nothing.
   upstream.reset();
-  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "/slack").size() >= 3; }, 10s));
-  upstream = orchestrator_at(port);
-  ASSERT_TRUE(wait_until([&] { return bodies(receiver, "/slack").size() >= 4; }, 10s));
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return bodies(receiver, "/slack").size() >= 3 &&
+               metric(server, "edgewatch_alerts_firing{rule=\"api-down\"}") == 1;
+      },
+      10s, "not-ready's second notice and api-down firing again"));
+  upstream = orchestrator_at(port.port());
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return bodies(receiver, "/slack").size() >= 4 &&
+               metric(server, "edgewatch_alerts_firing{rule=\"api-down\"}") == 0;
+      },
+      10s, "not-ready's second recovery and api-down resolved"));
+  ASSERT_TRUE(rounds_pass(server, 3));
+  ASSERT_TRUE(deliveries_done(server));
   EXPECT_EQ(bodies(receiver, "/json").size(), 2u);
 
   std::string metrics = server.get("/metrics").body;
@@ -106,8 +164,8 @@ TEST(Alerts, OneNoticePerIncidentCooldownKeptRecoveryAnnounced) {
 
 TEST(Alerts, FailedDeliveriesAreRetriedWithBackoffAndCounted) {
   WebhookReceiver receiver([](std::size_t n) { return n < 2 ? 503 : 200; });
-  int port = free_port();  // no upstream at all: unhealthy from the start
-  OpsServer server(config(port,
+  ReservedPort port;  // held, never listened on: no upstream at all, unhealthy from the start
+  OpsServer server(config(port.port(),
                           "[[alerts.rules]]\nname = \"api-down\"\n"
                           "kind = \"upstream_unhealthy\"\nfor = \"0s\"\nwebhook = \"" +
                               receiver.url() + "\"\n"));
@@ -120,7 +178,7 @@ TEST(Alerts, FailedDeliveriesAreRetriedWithBackoffAndCounted) {
         return sample_value(server.get("/metrics").body,
                             "edgewatch_alert_deliveries_total{result=\"delivered\"}") == 1;
       },
-      5s));
+      5s, "one delivery"));
   std::string metrics = server.get("/metrics").body;
   EXPECT_EQ(sample_value(metrics, "edgewatch_alert_delivery_retries_total"), 2);
   EXPECT_EQ(sample_value(metrics, "edgewatch_alert_deliveries_total{result=\"failed\"}"), 0);
@@ -129,11 +187,11 @@ TEST(Alerts, FailedDeliveriesAreRetriedWithBackoffAndCounted) {
 
 TEST(Alerts, AnUnreachableWebhookNeverSlowsTheServer) {
   WebhookReceiver slow([](std::size_t) {
-    std::this_thread::sleep_for(2s);
+    std::this_thread::sleep_for(2s);  // the receiver is slow: the delay is the test's subject
     return 200;
   });
-  int port = free_port();
-  OpsServer server(config(port,
+  ReservedPort port;  // no upstream: api-down fires at once
+  OpsServer server(config(port.port(),
                           "[[alerts.rules]]\nname = \"api-down\"\n"
                           "kind = \"upstream_unhealthy\"\nfor = \"0s\"\nwebhook = \"" +
                               slow.url() + "\"\n"));

@@ -45,14 +45,10 @@ class FaultyUpstream {
     return counts_[path];
   }
   // Polls until `path` was asked `more` more times than `since`; false on timeout.
-  bool wait_for(const std::string& path, long since, long more,
-                std::chrono::milliseconds timeout = 5s) {
-    auto deadline = Clock::now() + timeout;
-    while (count(path) < since + more) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
+  ::testing::AssertionResult wait_for(const std::string& path, long since, long more,
+                                      std::chrono::milliseconds timeout = 5s) {
+    return wait_until([&] { return count(path) >= since + more; }, timeout,
+                      std::to_string(more) + " more requests for " + path);
   }
 
  private:
@@ -79,6 +75,8 @@ class FaultyUpstream {
       counts_[path]++;
     }
     if (path == "/slow") {
+      // A slow upstream: it holds the request two seconds (or until the test ends) and answers
+      // nothing. The delay is the fault under test.
       for (int i = 0; i < 200 && !stop_; ++i) std::this_thread::sleep_for(10ms);
       close(c);
       return;
@@ -128,7 +126,7 @@ struct GoodClient {
       statuses[status]++;
       ++total;
       if (status == 200) ++ok;
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms);  // the pace of a well-behaved client: the rate is given
     };
     while (!stop) once();
     for (int i = 0; i < after; ++i) once();
@@ -151,7 +149,7 @@ TEST(Breaker, OneClientsSlowRequestsDoNotEjectTheUpstreamForOthers) {
   std::atomic<bool> stop{false};
   GoodClient user;
   std::thread good([&] { user.run(edge->port(), stop, 30); });
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(wait_until([&] { return user.total > 0; }, 5s, "the user's first answer"));
   std::vector<std::thread> attack;
   std::atomic<int> timed_out{0};
   for (int i = 0; i < 30; ++i) {
@@ -208,7 +206,7 @@ TEST(Breaker, AnAttackerMakingErrorsCannotFailAnotherClient) {
       ++attacks;
       held_back += status == 429;
     }
-    std::this_thread::sleep_for(100ms);
+    std::this_thread::sleep_for(100ms);  // the attacker's pace between bursts: the rate is given
   }
   stop = true;
   good.join();
@@ -270,6 +268,7 @@ TEST(Breaker, TimeoutsAdmittedBeforeAnEjectionDoNotLengthenIt) {
   ASSERT_LE(retry_after, 2) << "one ejection of the base length, not six doubling ones";
 
   // Then half-open: real requests go through again, and close the circuit.
+  // The ejection must run out: waiting for its time to pass is what the test checks.
   std::this_thread::sleep_for(std::chrono::seconds(retry_after) + 100ms);
   int ok = 0;
   for (int i = 0; i < 6; ++i)
@@ -310,15 +309,15 @@ HttpResponse ready_once_route_is_unhealthy(ServerProcess& edge) {
     for (int i = 0; i < 2; ++i) http_from(client, edge.port(), "GET", "/api/fail");
   }
   HttpResponse r;
-  auto deadline = Clock::now() + 5s;
-  while (Clock::now() < deadline) {
-    r = http(edge.port(), "GET", "/health/ready");
-    auto report = nlohmann::json::parse(r.body, nullptr, false);
-    const nlohmann::json* route = find_service(report, "route /api/");
-    if (route && (*route)["status"] == "unhealthy") return r;
-    std::this_thread::sleep_for(50ms);
-  }
-  ADD_FAILURE() << "the route never turned unhealthy: " << r.body;
+  auto unhealthy = wait_until(
+      [&] {
+        r = http(edge.port(), "GET", "/health/ready");
+        auto report = nlohmann::json::parse(r.body, nullptr, false);
+        const nlohmann::json* route = find_service(report, "route /api/");
+        return route && (*route)["status"] == "unhealthy";
+      },
+      5s, "the route to turn unhealthy");
+  if (!unhealthy) ADD_FAILURE() << unhealthy.message() << ": " << r.body;
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,8 +16,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -110,6 +113,27 @@ std::vector<std::string> orchestrator_argv(const std::vector<std::string>& args)
 
 }  // namespace
 
+ReservedPort::ReservedPort() {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd_ < 0 || setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd_ >= 0) close(fd_);
+    throw std::runtime_error(std::string("cannot reserve a loopback port: ") +
+                             std::strerror(errno));
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+ReservedPort::~ReservedPort() {
+  close(fd_);
+}
+
 int remaining_ms(std::chrono::steady_clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
@@ -181,23 +205,31 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
   out_fd_ = child.out_fd;
   err_fd_ = child.err_fd;
   reader_ = std::thread([this] { pump(); });
-  std::regex listening("listening on http://[^ ]*:([0-9]+)");
-  auto deadline = Clock::now() + 15s;
-  while (Clock::now() < deadline) {
-    std::smatch m;
-    std::string text = err();
-    if (std::regex_search(text, m, listening)) {
-      port_ = std::stoi(m[1]);
-      return;
-    }
-    if (!running()) break;
-    std::this_thread::sleep_for(10ms);
+  if (auto port = wait_for_err_match("listening on http://[^ ]*:([0-9]+)", 15s)) {
+    port_ = std::stoi(*port);
+    return;
   }
   std::string text = err();
   stop(SIGKILL, 2s);
   reader_.join();  // the pipes close with the child
   std::string name = argv.front().substr(argv.front().rfind('/') + 1);
   throw std::runtime_error(name + " did not start; stderr:\n" + text);
+}
+
+std::optional<std::string> ChildProcess::wait_for_err_match(const std::string& pattern,
+                                                            std::chrono::milliseconds timeout) {
+  std::regex re(pattern);
+  std::unique_lock lock(mutex_);
+  std::optional<std::string> found;
+  grew_.wait_for(lock, timeout, [&] {
+    std::smatch m;
+    if (std::regex_search(err_, m, re)) {
+      found = m.size() > 1 ? m[1].str() : m[0].str();
+      return true;
+    }
+    return pipes_closed_;  // the child is gone (or closed its output): nothing more will come
+  });
+  return found;
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env)
@@ -227,10 +259,18 @@ void ChildProcess::pump() {
         --open_fds;
         continue;
       }
-      std::lock_guard lock(mutex_);
-      (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+      {
+        std::lock_guard lock(mutex_);
+        (i == 0 ? out_ : err_).append(buf, static_cast<std::size_t>(n));
+      }
+      grew_.notify_all();
     }
   }
+  {
+    std::lock_guard lock(mutex_);
+    pipes_closed_ = true;
+  }
+  grew_.notify_all();
 }
 
 void ChildProcess::signal(int sig) const {
@@ -250,11 +290,7 @@ bool ChildProcess::running() {
 int ChildProcess::stop(int sig, std::chrono::milliseconds timeout) {
   if (!running()) return *status_;
   kill(pid_, sig);
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (!running()) return *status_;
-    std::this_thread::sleep_for(5ms);
-  }
+  if (wait_until([&] { return !running(); }, timeout, "the child to exit")) return *status_;
   kill(pid_, SIGKILL);
   int status = 0;
   waitpid(pid_, &status, 0);
@@ -273,12 +309,13 @@ std::string ChildProcess::err() const {
 }
 
 bool ChildProcess::wait_for_err(const std::string& text, std::chrono::milliseconds timeout) const {
-  auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (err().find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+  std::unique_lock lock(mutex_);
+  return grew_.wait_for(lock, timeout, [&] { return err_.find(text) != std::string::npos; });
+}
+
+bool ChildProcess::wait_for_out(const std::string& text, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return grew_.wait_for(lock, timeout, [&] { return out_.find(text) != std::string::npos; });
 }
 
 std::string HttpResponse::header(const std::string& lower_name) const {
@@ -441,13 +478,106 @@ long orchestrator_stat(int port, const std::string& name) {
 
 long wait_for_orchestrator_stat(int port, const std::string& name, long want,
                                 std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  long value = orchestrator_stat(port, name);
-  while (value != want && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-    value = orchestrator_stat(port, name);
-  }
+  long value = -1;
+  (void)wait_until([&] { return (value = orchestrator_stat(port, name)) == want; }, timeout,
+                   name + " == " + std::to_string(want));
   return value;
+}
+
+namespace {
+
+// The one-letter states of every thread of `pid` (from /proc/PID/task/*/stat).
+std::string thread_states(int pid) {
+  std::string states;
+  std::error_code ec;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream f(task.path() / "stat");
+    std::string line;
+    std::getline(f, line);
+    std::size_t paren = line.rfind(')');  // the command name may hold spaces
+    if (paren != std::string::npos && paren + 2 < line.size()) states += line[paren + 2];
+  }
+  return states;
+}
+
+}  // namespace
+
+bool process_idle(int pid) {
+  std::string states = thread_states(pid);
+  return !states.empty() && states.find_first_not_of("SI") == std::string::npos;
+}
+
+bool process_stopped(int pid) {
+  std::string states = thread_states(pid);
+  return !states.empty() && states.find_first_not_of("Tt") == std::string::npos;
+}
+
+std::optional<ServerSideSocket> server_side_socket(int client_fd) {
+  sockaddr_in local{};
+  sockaddr_in peer{};
+  socklen_t len = sizeof local;
+  if (getsockname(client_fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) return std::nullopt;
+  len = sizeof peer;
+  if (getpeername(client_fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) return std::nullopt;
+  // /proc/net/tcp: "sl local_address rem_address st tx_queue:rx_queue ...", addresses as
+  // hexadecimal IPv4 (in memory order) and port. The server's end is local = our peer.
+  auto address = [](const sockaddr_in& a) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%08X:%04X", a.sin_addr.s_addr, ntohs(a.sin_port));
+    return std::string(text);
+  };
+  std::string server_end = address(peer);
+  std::string client_end = address(local);
+  std::ifstream f("/proc/net/tcp");
+  std::string line;
+  std::getline(f, line);  // the column names
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string slot, from, to, state, queues;
+    in >> slot >> from >> to >> state >> queues;
+    if (from != server_end || to != client_end) continue;
+    ServerSideSocket s;
+    s.fin_received = state == "08";  // TCP_CLOSE_WAIT
+    s.unsent = std::stoul(queues.substr(0, queues.find(':')), nullptr, 16);
+    // rx_queue counts up to the next sequence number expected, which is one past a FIN.
+    s.unread = std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16);
+    if (s.fin_received && s.unread > 0) --s.unread;
+    return s;
+  }
+  return std::nullopt;
+}
+
+::testing::AssertionResult wait_until_sends_stall(int client_fd,
+                                                  std::chrono::milliseconds timeout) {
+  std::pair<std::size_t, std::size_t> last{0, 0};
+  auto since = Clock::now();
+  return wait_until(
+      [&] {
+        int unread = 0;
+        auto server = server_side_socket(client_fd);
+        if (ioctl(client_fd, FIONREAD, &unread) != 0 || !server) return false;
+        std::pair<std::size_t, std::size_t> now{static_cast<std::size_t>(unread), server->unsent};
+        if (now != last) {
+          last = now;
+          since = Clock::now();
+          return false;
+        }
+        return now.first > 0 && now.second > 0 && Clock::now() - since >= 50ms;
+      },
+      timeout, "the server's sends to stall on a full connection");
+}
+
+int open_sockets(int pid) {
+  int sockets = 0;
+  std::error_code ec;
+  for (const auto& fd :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    auto target = std::filesystem::read_symlink(fd.path(), link_ec);
+    if (!link_ec && target.string().starts_with("socket:")) ++sockets;
+  }
+  return sockets;
 }
 
 bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
@@ -455,10 +585,24 @@ bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
   if (!c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n") || c.read_response().status != 200) {
     return false;
   }
-  std::this_thread::sleep_for(200ms);  // the server now waits for this connection's next bytes
+  auto step = [](::testing::AssertionResult done) {
+    if (!done) ADD_FAILURE() << done.message();
+    return static_cast<bool>(done);
+  };
+  // The server now waits for this connection's next bytes: all its threads sleep.
+  if (!step(wait_until([&] { return process_idle(server.pid()); }, 5s, "the server to idle"))) {
+    return false;
+  }
   server.signal(SIGSTOP);
-  bool sent = c.send(bytes) && ::shutdown(c.fd(), SHUT_WR) == 0;
-  std::this_thread::sleep_for(100ms);
+  bool sent =
+      step(wait_until([&] { return process_stopped(server.pid()); }, 5s, "the server to stop")) &&
+      c.send(bytes) && ::shutdown(c.fd(), SHUT_WR) == 0 &&
+      step(wait_until(
+          [&] {
+            auto s = server_side_socket(c.fd());
+            return s && s->fin_received && s->unread == bytes.size();
+          },
+          5s, "the bytes and the FIN to be queued at the server"));
   server.signal(SIGCONT);
   return sent;
 }

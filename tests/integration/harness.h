@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -11,9 +12,31 @@
 #include <thread>
 #include <vector>
 
+#include "../common/wait.h"
+
 namespace ew::test {
 
 using namespace std::chrono_literals;
+
+// A loopback port held for the whole test, for a child that must listen at an address fixed in
+// advance (an upstream that a test stops and starts again, Prometheus). The port is bound here
+// with SO_REUSEADDR and never listened on: the kernel gives it to no one else (no other bind, no
+// ephemeral port), while a child that binds it with SO_REUSEADDR too (the orchestrator does, and
+// Go does on every listener) can listen on it, exit and listen on it again. While no child
+// listens, connections to it are refused. Everything else takes port 0 from the kernel and reads
+// the port back from the child's "listening on" line.
+class ReservedPort {
+ public:
+  ReservedPort();
+  ~ReservedPort();
+  ReservedPort(const ReservedPort&) = delete;
+  ReservedPort& operator=(const ReservedPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 // Milliseconds left until `deadline` (never negative), as poll(2) takes them.
 int remaining_ms(std::chrono::steady_clock::time_point deadline);
@@ -48,17 +71,24 @@ class ChildProcess {
   bool running();
   std::string out() const;
   std::string err() const;
-  // Waits until stderr contains text; false on timeout.
+  // Waits until stderr (stdout) contains text; false on timeout.
   bool wait_for_err(const std::string& text, std::chrono::milliseconds timeout = 5s) const;
+  bool wait_for_out(const std::string& text, std::chrono::milliseconds timeout = 5s) const;
 
  private:
   void pump();
+  // Waits until stderr matches `pattern` (ECMAScript); the first submatch, or nullopt when the
+  // child ended first or the timeout passed.
+  std::optional<std::string> wait_for_err_match(const std::string& pattern,
+                                                std::chrono::milliseconds timeout);
   int pid_ = -1;
   int port_ = 0;
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::optional<int> status_;
   mutable std::mutex mutex_;
+  mutable std::condition_variable grew_;  // the output grew, or the pipes closed
+  bool pipes_closed_ = false;
   std::string out_;
   std::string err_;
   std::thread reader_;
@@ -131,9 +161,35 @@ long orchestrator_stat(int port, const std::string& name);
 long wait_for_orchestrator_stat(int port, const std::string& name, long want,
                                 std::chrono::milliseconds timeout = 3s);
 
+// True when every thread of process `pid` sleeps (none runnable): it has done what it was given
+// and waits for something new.
+bool process_idle(int pid);
+// True when every thread of process `pid` is stopped (SIGSTOP has taken effect).
+bool process_stopped(int pid);
+
+// The server's end of the loopback connection whose client end is `client_fd`, as the kernel
+// reports it in /proc/net/tcp: bytes queued for the server to read and whether the client's FIN
+// arrived (CLOSE_WAIT). nullopt when not found.
+struct ServerSideSocket {
+  std::size_t unread = 0;  // received, not yet read by the server
+  std::size_t unsent = 0;  // written by the server, not yet acknowledged by the client
+  bool fin_received = false;
+};
+std::optional<ServerSideSocket> server_side_socket(int client_fd);
+
+// Waits until the server's sends on this connection have stopped part-way for want of room: the
+// client has bytes it has not read, the server's end holds bytes not yet taken, and neither has
+// changed for 50 ms (on loopback, a sender with room moves gigabytes in that time).
+::testing::AssertionResult wait_until_sends_stall(int client_fd,
+                                                  std::chrono::milliseconds timeout = 10s);
+
+// How many sockets process `pid` has open.
+int open_sockets(int pid);
+
 // Makes `bytes` and the client's FIN reach the server in one epoll event, on a connection the
-// server already waits on (it first answers a GET /health there): both are sent while the server
-// is stopped with SIGSTOP. Such a FIN raises no event of its own. False when a step failed.
+// server already waits on (it first answers a GET /health there and is idle after): both are sent
+// while the server is stopped with SIGSTOP, and it is let go once the kernel shows both queued on
+// its end. Such a FIN raises no event of its own. False when a step failed.
 bool send_with_fin_in_one_event(const ServerProcess& server, Connection& c,
                                 const std::string& bytes);
 

@@ -43,6 +43,7 @@ void wait_for_a_fresh_minute() {
   using namespace std::chrono;
   const auto since_epoch = system_clock::now().time_since_epoch();
   const auto into_minute = duration_cast<milliseconds>(since_epoch) % minutes(1);
+  // The quota's window is the wall-clock minute: only time passing starts a new one.
   if (into_minute > seconds(50)) std::this_thread::sleep_for(minutes(1) - into_minute + 200ms);
 }
 
@@ -174,10 +175,7 @@ TEST(AccessLog, InvalidUtf8InUserAgentIsWrittenAsValidUtf8) {
   HttpResponse r = http(server.port(), "GET", "/missing", {"User-Agent: probe\xff/1.0 \xc3"});
   const std::string id = r.header("x-request-id");
   ASSERT_FALSE(id.empty());
-  const auto deadline = Clock::now() + 3s;
-  while (server.out().find(id) == std::string::npos && Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  server.wait_for_out(id, 3s);
   const std::string out = server.out();
   const std::size_t at = out.find(id);
   ASSERT_NE(at, std::string::npos) << out;

@@ -450,10 +450,9 @@ TEST(HostileConnections, MemoryIsReturnedAfterAFloodOfConnections) {
     peak = resident_kib(edge.pid());
   }
   long after = peak;
-  for (int i = 0; i < 50 && after > before + (peak - before) / 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    after = resident_kib(edge.pid());
-  }
+  (void)wait_until(
+      [&] { return (after = resident_kib(edge.pid())) < before + (peak - before) / 2; },
+      std::chrono::seconds(5), "memory handed back");
   EXPECT_GT(peak - before, 20 * 1024) << "6,000 connections should have cost memory";
   EXPECT_LT(after, before + (peak - before) / 2)
       << "resident " << before << " KiB before, " << peak << " KiB during, " << after
@@ -477,14 +476,13 @@ TEST(HostileConnections, PerAddressCapRefusesOneAddressAndNotTheOthers) {
   EXPECT_EQ(other.read_response().status, 200) << "another address is unaffected";
 
   held.pop_back();  // one closes: the address may open another
-  bool admitted = false;
-  for (int i = 0; i < 50 && !admitted; ++i) {
-    Connection again(edge.port(), "127.0.0.2");
-    again.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n");
-    admitted = again.read_response().status == 200;
-    if (!admitted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(admitted);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        Connection again(edge.port(), "127.0.0.2");
+        again.send("GET /health HTTP/1.1\r\nHost: a\r\n\r\n");
+        return again.read_response().status == 200;
+      },
+      std::chrono::seconds(1), "another connection from the address admitted"));
 }
 
 }  // namespace

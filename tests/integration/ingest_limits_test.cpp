@@ -45,12 +45,14 @@ TEST(IngestLimits, KillNineMidBurstKeepsEveryAcknowledgedItem) {
       }
     });
   }
-  // Let the burst run, then kill the server mid-flight.
-  for (int i = 0; i < 100; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::lock_guard lock(mutex);
-    if (acknowledged.size() >= 2000) break;
-  }
+  // Let the burst run (2,000 acknowledged, or two seconds at most), then kill the server
+  // mid-flight.
+  (void)wait_until(
+      [&] {
+        std::lock_guard lock(mutex);
+        return acknowledged.size() >= 2000;
+      },
+      std::chrono::seconds(2), "2000 items acknowledged");
   m.kill9();
   stop = true;
   for (auto& c : clients) c.join();
@@ -197,6 +199,7 @@ TEST(IngestLimits, ConfiguredLimitsPathsAndSessionCap) {
   // Five items per session per minute; keep clear of a minute boundary, where windows restart.
   using namespace std::chrono;
   const auto second = duration_cast<seconds>(system_clock::now().time_since_epoch()).count() % 60;
+  // The window is the wall-clock minute: only time passing starts a new one.
   if (second >= 55) std::this_thread::sleep_for(seconds(61 - second));
   r = m.post("/m", "[" + metric("a") + "," + metric("a") + "," + metric("a") + "]");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -280,13 +283,12 @@ TEST(IngestLimits, RetentionDeletesExpiredDataInTheBackground) {
   ASSERT_EQ(m.post("/api/analytics/events", "{\"name\":\"old\"}").status, 200);
   ASSERT_EQ(m.post("/api/monitoring/errors", "{\"message\":\"old error\"}").status, 200);
   ASSERT_EQ(m.api_json("/_edgewatch/api/events?since=1h")["items"].size(), 1u);
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    gone = m.api_json("/_edgewatch/api/events?since=1h")["items"].empty() &&
-           m.api_json("/_edgewatch/api/issues")["items"].empty();
-  }
-  EXPECT_TRUE(gone);
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return m.api_json("/_edgewatch/api/events?since=1h")["items"].empty() &&
+               m.api_json("/_edgewatch/api/issues")["items"].empty();
+      },
+      std::chrono::seconds(20), "the expired event and issue deleted"));
   EXPECT_GE(m.api_json("/_edgewatch/api/ingest/stats")["writer"]["retention_deleted"], 3);
 }
 

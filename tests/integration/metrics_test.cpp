@@ -67,13 +67,38 @@ std::set<std::string> families_of(const std::string& exposition) {
   return out;
 }
 
+// Gateway routes are streams: the server counts one when its stream ends, which is after the
+// client has read the whole answer. A scrape right after the client saw its answer may therefore
+// miss the last proxied request, so the test scrapes until the counts it expects are in (and
+// then checks every figure of that scrape exactly).
 TEST(Metrics, PromtoolPassesAndCountersMoveWithTraffic) {
   OrchestratorProcess upstream;
   OpsServer server(config_with(upstream.port()));
   for (int i = 0; i < 3; ++i) ASSERT_EQ(server.get("/api/json").status, 200);
   ASSERT_EQ(server.get("/nothing-here").status, 404);
-  HttpResponse first = server.get("/metrics");
-  ASSERT_EQ(first.status, 200);
+
+  const std::string api_ok = "edgewatch_http_requests_total{route=\"/api/\",code=\"2xx\"}";
+  const std::string api_count = "edgewatch_http_request_duration_seconds_count{route=\"/api/\"}";
+  const std::string not_found = "edgewatch_http_requests_total{route=\"unmatched\",code=\"4xx\"}";
+  const std::string scrapes = "edgewatch_http_requests_total{route=\"metrics\",code=\"2xx\"}";
+  const std::string upstream_requests =
+      "edgewatch_upstream_requests_total{route=\"/api/\","
+      "upstream=\"http://127.0.0.1:" +
+      std::to_string(upstream.port()) + "\"}";
+  int scraped = 0;  // scrapes answered so far; a scrape counts the ones before it
+  auto scrape_until = [&](double api_requests, HttpResponse& r) {
+    return wait_until(
+        [&] {
+          r = server.get("/metrics");
+          ++scraped;
+          return r.status == 200 && sample_value(r.body, api_ok) >= api_requests &&
+                 sample_value(r.body, api_count) >= api_requests;
+        },
+        5s, std::to_string(api_requests) + " proxied requests counted");
+  };
+
+  HttpResponse first;
+  ASSERT_TRUE(scrape_until(3, first)) << first.body;
   EXPECT_EQ(first.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   EXPECT_EQ(promtool_problems(first.body), "") << first.body;
 
@@ -81,28 +106,21 @@ TEST(Metrics, PromtoolPassesAndCountersMoveWithTraffic) {
   for (const auto& family : kCoreFamilies) {
     EXPECT_TRUE(families.count(family)) << family << " is missing";
   }
-  const std::string api_ok = "edgewatch_http_requests_total{route=\"/api/\",code=\"2xx\"}";
-  const std::string not_found = "edgewatch_http_requests_total{route=\"unmatched\",code=\"4xx\"}";
-  const std::string upstream_requests =
-      "edgewatch_upstream_requests_total{route=\"/api/\","
-      "upstream=\"http://127.0.0.1:" +
-      std::to_string(upstream.port()) + "\"}";
   EXPECT_EQ(sample_value(first.body, api_ok), 3);
+  EXPECT_EQ(sample_value(first.body, api_count), 3);
   EXPECT_EQ(sample_value(first.body, not_found), 1);
   EXPECT_EQ(sample_value(first.body, upstream_requests), 3);
+  EXPECT_EQ(sample_value(first.body, scrapes), scraped > 1 ? scraped - 1 : -1);
   EXPECT_GE(sample_value(first.body, "edgewatch_http_requests_in_flight"), 1);  // this scrape
   EXPECT_GE(sample_value(first.body, "edgewatch_http_open_connections"), 1);
-  EXPECT_EQ(
-      sample_value(first.body, "edgewatch_http_request_duration_seconds_count{route=\"/api/\"}"),
-      3);
 
   for (int i = 0; i < 2; ++i) ASSERT_EQ(server.get("/api/json").status, 200);
-  HttpResponse second = server.get("/metrics");
+  HttpResponse second;
+  ASSERT_TRUE(scrape_until(5, second)) << second.body;
   EXPECT_EQ(sample_value(second.body, api_ok), 5);
+  EXPECT_EQ(sample_value(second.body, api_count), 5);
   EXPECT_EQ(sample_value(second.body, upstream_requests), 5);
-  EXPECT_EQ(
-      sample_value(second.body, "edgewatch_http_requests_total{route=\"metrics\",code=\"2xx\"}"),
-      1);
+  EXPECT_EQ(sample_value(second.body, scrapes), scraped - 1);
   EXPECT_GT(sample_value(second.body, "edgewatch_http_connections_total"),
             sample_value(first.body, "edgewatch_http_connections_total"));
   // Low cardinality: the 404's path appears nowhere.
@@ -167,10 +185,9 @@ class Prometheus {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
     int status = 0;
-    for (int i = 0; i < 100 && ::waitpid(pid_, &status, WNOHANG) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (::waitpid(pid_, &status, WNOHANG) == 0) {
+    bool exited = wait_until([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                             std::chrono::seconds(5), "Prometheus to exit");
+    if (!exited) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status, 0);
     }
@@ -193,14 +210,15 @@ TEST(Metrics, PrometheusServerScrapesEveryFamily) {
              "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n"
              "  - job_name: edgewatch\n    static_configs:\n      - targets: ['127.0.0.1:" +
                  std::to_string(server.port()) + "']\n");
-  int web_port = free_port();
+  // Prometheus cannot report a port of its own choosing: it listens on one the test holds.
+  ReservedPort reserved;
+  int web_port = reserved.port();
   Prometheus prometheus(
       {"--config.file=" + dir + "/prometheus.yml", "--storage.tsdb.path=" + dir + "/data",
        "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
       dir + "/prometheus.log");
   ASSERT_TRUE(wait_until([&] { return http(web_port, "GET", "/-/ready").status == 200; },
-                         std::chrono::seconds(30)))
-      << "Prometheus did not become ready";
+                         std::chrono::seconds(30), "Prometheus ready"));
   // Traffic while Prometheus scrapes: proxied requests, and monitoring data as the seed client
   // sends it (web vitals, an error), so the ingestion and web-vital families have samples.
   for (int i = 0; i < 5; ++i) server.get("/api/json");
@@ -230,7 +248,7 @@ TEST(Metrics, PrometheusServerScrapesEveryFamily) {
         }
         return true;
       },
-      std::chrono::seconds(30));
+      std::chrono::seconds(30), "every family in Prometheus");
   std::string missing;
   for (const auto& family : kCoreFamilies) {
     if (!names.count(family) && !names.count(family + "_bucket")) missing += family + " ";

@@ -1,6 +1,6 @@
 // Helpers for the operations tests (metrics, readiness, alerts, deployments, /config.json): a
 // server with its own data directory and admin token, an orchestrator on a port of our choice
-// (so it can be killed and brought back), scraping and waiting.
+// (so it can be killed and brought back) and scraping.
 #pragma once
 
 #include <arpa/inet.h>
@@ -25,30 +25,8 @@ inline std::string bearer() {
   return std::string("Authorization: Bearer ") + kOpsToken;
 }
 
-// A loopback port free right now.
-inline int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
-// The example orchestrator on a given port, so that a test can stop it and start it again at
-// the same address.
+// The example orchestrator on a port the test holds (a ReservedPort), so that the test can stop
+// it and start it again at the same address.
 inline std::unique_ptr<ChildProcess> orchestrator_at(int port) {
   return std::make_unique<ChildProcess>(std::vector<std::string>{
       orchestrator_path(), "--listen", "127.0.0.1:" + std::to_string(port)});

@@ -48,7 +48,7 @@ TEST(Proxy, LargeAnswerReachesASlowReaderWhole) {
   ServerProcess edge({"--workers", "1", "--upstream", big.url()});
   Connection c(edge.port());
   ASSERT_TRUE(c.send("GET /api/big HTTP/1.1\r\nHost: x\r\n\r\n"));
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_until_sends_stall(c.fd()));
   HttpResponse r = c.read_response(false, 10s);
   ASSERT_TRUE(r.complete);
   EXPECT_EQ(r.status, 200);
@@ -207,6 +207,7 @@ TEST(Proxy, QuietWebSocketOutlivesTheHttpReadTimeout) {
                                {{"EDGEWATCH_SERVER_IDLE_TIMEOUT", "1s"}});
   WsClient ws(short_timeouts.port(), "/api/ws");
   ASSERT_TRUE(ws.open());
+  // Quiet past the 1 s read timeout and the 1 s idle timeout: the time passing is the test.
   std::this_thread::sleep_for(2500ms);
   ASSERT_TRUE(ws.send_text("echo:still here"));
   auto m = ws.read_data(3s);
@@ -285,8 +286,8 @@ TEST(Proxy, WebSocketTrafficKeepsTheTunnelPastItsIdleTimeout) {
   ServerProcess edge({"--workers", "1", "--config", ws_idle_config(orchestrator, "1s")});
   WsClient ws(edge.port(), "/api/ws");
   ASSERT_TRUE(ws.open());
-  for (int i = 0; i < 6; ++i) {  // 2.4 s in all, never 1 s quiet
-    std::this_thread::sleep_for(400ms);
+  for (int i = 0; i < 6; ++i) {          // 2.4 s in all, never 1 s quiet
+    std::this_thread::sleep_for(400ms);  // quiet for less than the idle timeout: the test's pace
     ASSERT_TRUE(ws.send_text("echo:" + std::to_string(i)));
     auto m = ws.read_data(2s);
     ASSERT_TRUE(m.has_value()) << "closed after " << i << " messages";
@@ -309,10 +310,7 @@ TEST(Proxy, WebSocketAccessLogLineOutlivesTheReleasedRequest) {
     ASSERT_TRUE(ws.send_close());
     ws.closed_within(2s);
   }
-  auto deadline = Clock::now() + 3s;
-  while (edge.out().find("tunnel-log-test/1.0") == std::string::npos && Clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-  }
+  edge.wait_for_out("tunnel-log-test/1.0", 3s);
   std::string out = edge.out();
   std::size_t at = out.find("tunnel-log-test/1.0");
   ASSERT_NE(at, std::string::npos) << out;
@@ -416,6 +414,7 @@ TEST(Proxy, CircuitOpensAfterConsecutiveFailuresAndClosesAfterRecovery) {
 
   http(orchestrator.port(), "POST", "/_control", {"Content-Type: application/json"},
        R"({"mode":"healthy"})");
+  // The 1 s ejection must run out before the half-open trial: the time passing is the test.
   std::this_thread::sleep_for(1200ms);
   EXPECT_EQ(chat(edge.port()).status, 200) << "half-open trial should pass";
   for (int i = 0; i < 5; ++i) EXPECT_EQ(chat(edge.port()).status, 200);

@@ -31,7 +31,8 @@ const json* service(const json& report, const std::string& name) {
 }
 
 TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
-  int port = free_port();
+  ReservedPort reserved;  // the upstream comes back at the same address
+  int port = reserved.port();
   auto upstream = orchestrator_at(port);
   OpsServer server(proxy_to(port));
   const std::string api = "upstream http://127.0.0.1:" + std::to_string(port);
@@ -39,7 +40,7 @@ TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
 
   int status = 0;
   ASSERT_TRUE(wait_until([&] { return ready(server, &status)["overall"] == "healthy"; },
-                         std::chrono::seconds(10)));
+                         std::chrono::seconds(10), "healthy"));
   json report = ready(server, &status);
   EXPECT_EQ(status, 200);
   // The seed's SystemHealth shape.
@@ -59,7 +60,7 @@ TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
 
   upstream.reset();  // the upstream dies
   ASSERT_TRUE(wait_until([&] { return ready(server, &status)["overall"] == "unhealthy"; },
-                         std::chrono::seconds(10)));
+                         std::chrono::seconds(10), "unhealthy"));
   report = ready(server, &status);
   EXPECT_EQ(status, 200);  // only the route is down: the edge stays ready (upstream_down_status)
   EXPECT_EQ((*service(report, "route /api/"))["status"], "unhealthy");
@@ -71,7 +72,7 @@ TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
 
   upstream = orchestrator_at(port);  // and comes back
   ASSERT_TRUE(wait_until([&] { return ready(server, &status)["overall"] == "healthy"; },
-                         std::chrono::seconds(10)));
+                         std::chrono::seconds(10), "healthy"));
   EXPECT_EQ(status, 200);
 
   // The history: 401 without the token, then every change with its time and the uptime.
@@ -109,9 +110,14 @@ TEST(Readiness, TurnsUnhealthyWhenTheUpstreamDiesAndBackWhenItReturns) {
 
 TEST(Readiness, HistorySurvivesARestart) {
   OpsServer server("[readiness]\ninterval = \"100ms\"\n");
-  ASSERT_TRUE(
-      wait_until([&] { return ready(server)["overall"] == "healthy"; }, std::chrono::seconds(10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(wait_until([&] { return ready(server)["overall"] == "healthy"; },
+                         std::chrono::seconds(10), "healthy"));
+  // Some rounds observed before the restart, for the graceful stop to write.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return sample_value(server.get("/metrics").body, "edgewatch_health_rounds_total") >= 5;
+      },
+      std::chrono::seconds(10), "five rounds of checks"));
   server.stop();
   EXPECT_TRUE(std::filesystem::exists(server.dir() + "/edgewatch-health.jsonl"));
   server.start();
@@ -122,7 +128,7 @@ TEST(Readiness, HistorySurvivesARestart) {
     if (s["service"] == "storage") storage = &s;
   }
   ASSERT_NE(storage, nullptr) << history.dump();
-  // The half second observed before the restart was written at the graceful stop.
+  // The rounds observed before the restart were written at the graceful stop.
   EXPECT_GE((*storage)["observed_seconds"]["24h"].get<int>(), 0);
   EXPECT_TRUE((*storage)["uptime"]["24h"].is_number()) << history.dump();
   EXPECT_EQ((*storage)["uptime"]["24h"], 100.0);
@@ -132,14 +138,14 @@ TEST(Readiness, DiskThresholdsDecideDegradedAndUnhealthy) {
   OpsServer degraded("[readiness]\ninterval = \"100ms\"\ndisk_warn_free = \"1000TB\"\n");
   int status = 0;
   ASSERT_TRUE(wait_until([&] { return ready(degraded, &status)["overall"] == "degraded"; },
-                         std::chrono::seconds(10)));
+                         std::chrono::seconds(10), "degraded"));
   EXPECT_EQ(status, 200);  // degraded still takes traffic
 
   OpsServer unhealthy(
       "[readiness]\ninterval = \"100ms\"\ndisk_warn_free = \"1000TB\"\n"
       "disk_min_free = \"1000TB\"\n");
   ASSERT_TRUE(wait_until([&] { return ready(unhealthy, &status)["overall"] == "unhealthy"; },
-                         std::chrono::seconds(10)));
+                         std::chrono::seconds(10), "unhealthy"));
   EXPECT_EQ(status, 503);
   EXPECT_NE(
       (*service(ready(unhealthy), "disk"))["details"].get<std::string>().find("below the minimum"),

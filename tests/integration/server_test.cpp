@@ -11,6 +11,12 @@
 namespace ew::test {
 namespace {
 
+// The server has read all that was sent on `c` so far: nothing waits in its receive queue.
+bool read_by_server(const Connection& c) {
+  auto s = server_side_socket(c.fd());
+  return s && s->unread == 0;
+}
+
 using Clock = std::chrono::steady_clock;
 
 TEST(Server, HealthAnswersPlainTextWithDateAndNoServerHeader) {
@@ -158,6 +164,7 @@ TEST(Server, ConnectionCapClosesTheIdlestToAdmitANewClient) {
   Connection second(server.port());
   ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
   ASSERT_EQ(second.read_response().status, 200);
+  // Idleness is ordered by time: some must pass for the second's next activity to be later.
   std::this_thread::sleep_for(50ms);
   ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));  // second is the fresher
   ASSERT_EQ(second.read_response().status, 200);
@@ -179,7 +186,8 @@ TEST(Server, ConnectionCapPausesAcceptingWhenNoneIsIdle) {
   Connection second(server.port());
   ASSERT_TRUE(first->send("GET /health HTTP/1.1\r\n"));  // headers not finished: not idle
   ASSERT_TRUE(second.send("GET /health HTTP/1.1\r\n"));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_until([&] { return read_by_server(*first) && read_by_server(second); }, 5s,
+                         "both partial requests read by the server"));
 
   Connection third(server.port());
   ASSERT_TRUE(third.connected());
@@ -228,10 +236,11 @@ TEST(Server, DrainLetsRequestInFlightFinishThenExitsZero) {
 
   Connection busy(server.port());
   busy.send("GET /health HTTP/1.1\r\nHost: x\r\n");  // header not finished yet: in flight
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_until([&] { return read_by_server(busy); }, 5s, "the partial request read"));
   server.signal(SIGTERM);
   EXPECT_TRUE(idle.closed_within(2s)) << "idle keep-alive connection kept open while draining";
-  std::this_thread::sleep_for(300ms);
+  // Once the server has done all it does on SIGTERM (every thread asleep), it must still run.
+  ASSERT_TRUE(wait_until([&] { return process_idle(server.pid()); }, 5s, "the server idle"));
   EXPECT_TRUE(server.running()) << "exited before the request in flight finished";
   busy.send("\r\n");
   HttpResponse r = busy.read_response();
@@ -248,7 +257,7 @@ TEST(Server, DrainDeadlineClosesStuckConnections) {
   ServerProcess server({"--workers", "1"}, {{"EDGEWATCH_SERVER_DRAIN_TIMEOUT", "500ms"}});
   Connection stuck(server.port());
   stuck.send("GET /health HTTP/1.1\r\n");
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(wait_until([&] { return read_by_server(stuck); }, 5s, "the partial request read"));
   auto start = Clock::now();
   EXPECT_EQ(server.stop(SIGINT, 5s), 0);
   EXPECT_LT(Clock::now() - start, 3s);
@@ -273,10 +282,7 @@ TEST(Server, AccessLogHasOneJsonLinePerRequestButNotForHealth) {
   http(server.port(), "GET", "/health");
   HttpResponse r = http(server.port(), "GET", "/missing?q=1", {"User-Agent: probe/1.0"});
   std::string id = r.header("x-request-id");
-  auto deadline = Clock::now() + 3s;
-  while (server.out().find(id) == std::string::npos && Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
+  server.wait_for_out(id, 3s);
   std::string out = server.out();
   EXPECT_EQ(out.find("/health"), std::string::npos) << out;
   std::regex line(
@@ -323,6 +329,7 @@ TEST(Server, ClientAbortingALargeDownloadDoesNotKillTheServer) {
   write_file(root + "/index.html", "<!doctype html><title>x</title>");
   write_file(root + "/big.bin", std::string(16 * 1024 * 1024, 'b'));
   ServerProcess server({"--workers", "1", "--root", root});
+  const int sockets = open_sockets(server.pid());
   for (int i = 0; i < 3; ++i) {
     Connection c(server.port());
     c.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -334,7 +341,9 @@ TEST(Server, ClientAbortingALargeDownloadDoesNotKillTheServer) {
     };
     setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &hard_close, sizeof hard_close);
   }
-  std::this_thread::sleep_for(300ms);
+  // The server met the resets (it closed all three connections) and survived them.
+  EXPECT_TRUE(wait_until([&] { return !server.running() || open_sockets(server.pid()) == sockets; },
+                         5s, "the server to close the aborted connections"));
   EXPECT_TRUE(server.running()) << server.err();
   EXPECT_EQ(http(server.port(), "GET", "/health").status, 200);
 }

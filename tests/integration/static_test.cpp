@@ -350,12 +350,9 @@ class StaticReloads : public ::testing::Test {
     write_file(dist_ + "/" + rel + ".new", content);
     fs::rename(dist_ + "/" + rel + ".new", dist_ + "/" + rel);
   }
-  bool wait_for_body(const std::string& target, const std::string& body) {
-    for (int i = 0; i < 100; ++i) {
-      if (http(server_->port(), "GET", target).body == body) return true;
-      usleep(50 * 1000);
-    }
-    return false;
+  ::testing::AssertionResult wait_for_body(const std::string& target, const std::string& body) {
+    return wait_until([&] { return http(server_->port(), "GET", target).body == body; }, 5s,
+                      "the new body of " + target);
   }
 
   std::string dir_, dist_;
@@ -378,12 +375,8 @@ TEST_F(StaticReloads, WatchReloadsOnFileChanges) {
   replace("favicon.svg", "<svg/>");
   EXPECT_TRUE(wait_for_body("/favicon.svg", "<svg/>"));
   fs::remove(dist_ + "/robots.txt");
-  bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
-    gone = http(server_->port(), "GET", "/robots.txt").status == 404;
-    if (!gone) usleep(50 * 1000);
-  }
-  EXPECT_TRUE(gone);
+  EXPECT_TRUE(wait_until([&] { return http(server_->port(), "GET", "/robots.txt").status == 404; },
+                         5s, "/robots.txt gone"));
 }
 
 TEST_F(StaticReloads, AResponseInFlightKeepsTheBytesItStartedWith) {
@@ -395,7 +388,8 @@ TEST_F(StaticReloads, AResponseInFlightKeepsTheBytesItStartedWith) {
   start();
   Connection slow(server_->port());
   ASSERT_TRUE(slow.send("GET /media/long.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
-  usleep(100 * 1000);  // the response has started; the client is not reading yet
+  // The response has started and stalls: the client is not reading yet.
+  ASSERT_TRUE(wait_until_sends_stall(slow.fd()));
   replace("media/long.bin", pseudo_random(old_body.size(), 4));
   server_->signal(SIGHUP);
   EXPECT_TRUE(wait_for_body("/media/long.bin", slurp(dist_ + "/media/long.bin")));
@@ -423,7 +417,7 @@ TEST(StaticLargeCached, BodiesArriveWholeOnKeepAliveAndToSlowReaders) {
     ASSERT_TRUE(
         c.send("GET /poster.webp HTTP/1.1\r\nHost: x\r\n\r\n"
                "GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
-    if (round == 1) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (round == 1) ASSERT_TRUE(wait_until_sends_stall(c.fd()));  // a slow reader
     HttpResponse big = c.read_response();
     ASSERT_TRUE(big.complete) << "round " << round;
     EXPECT_EQ(big.status, 200);

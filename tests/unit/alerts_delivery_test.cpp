@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "../common/wait.h"
 #include "../integration/webhook_receiver.h"
 #include "alerts/notifier.h"
 #include "alerts/rules.h"
@@ -14,6 +15,7 @@ namespace ew::alerts {
 namespace {
 
 using namespace std::chrono_literals;
+using test::wait_until;
 
 DeliveryOptions fast() {
   DeliveryOptions o;
@@ -23,15 +25,6 @@ DeliveryOptions fast() {
   o.retry_max = 200ms;
   o.queue_limit = 10;
   return o;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
 }
 
 TEST(AlertDelivery, BackoffDoublesWithJitterAndACap) {
@@ -50,7 +43,7 @@ TEST(AlertDelivery, RetriesServerErrorsUntilDelivered) {
   notifier.start();
   ASSERT_TRUE(notifier.enqueue({"r", receiver.url(), "{\"x\":1}", 0}));
   ASSERT_TRUE(receiver.wait_for(3, 5s));
-  ASSERT_TRUE(wait_until([&] { return notifier.stats().delivered == 1; }, 2s));
+  ASSERT_TRUE(wait_until([&] { return notifier.stats().delivered == 1; }, 2s, "one delivery"));
   auto requests = receiver.requests();
   EXPECT_EQ(requests[2].body, "{\"x\":1}");
   EXPECT_NE(requests[2].head.find("Content-Type: application/json"), std::string::npos);
@@ -70,7 +63,7 @@ TEST(AlertDelivery, GivesUpAfterMaxAttempts) {
   Notifier notifier(fast());
   notifier.start();
   notifier.enqueue({"r", receiver.url(), "{}", 0});
-  ASSERT_TRUE(wait_until([&] { return notifier.stats().failed == 1; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return notifier.stats().failed == 1; }, 5s, "one failure"));
   EXPECT_EQ(receiver.count(), 4u);
   EXPECT_EQ(notifier.stats().delivered, 0u);
 }
@@ -82,8 +75,9 @@ TEST(AlertDelivery, ClientErrorsAreNotRetriedButTooManyRequestsIs) {
   notifier.start();
   notifier.enqueue({"a", gone.url(), "{}", 0});
   notifier.enqueue({"b", busy.url(), "{}", 0});
-  ASSERT_TRUE(wait_until(
-      [&] { return notifier.stats().failed == 1 && notifier.stats().delivered == 1; }, 5s));
+  ASSERT_TRUE(
+      wait_until([&] { return notifier.stats().failed == 1 && notifier.stats().delivered == 1; },
+                 5s, "one delivery"));
   EXPECT_EQ(gone.count(), 1u);
   EXPECT_EQ(busy.count(), 2u);
 }
@@ -94,7 +88,7 @@ TEST(AlertDelivery, ConnectionFailuresAreRetried) {
   Notifier notifier(fast());
   notifier.start();
   notifier.enqueue({"r", flaky.url(), "{}", 0});
-  ASSERT_TRUE(wait_until([&] { return notifier.stats().delivered == 1; }, 5s));
+  ASSERT_TRUE(wait_until([&] { return notifier.stats().delivered == 1; }, 5s, "one delivery"));
   EXPECT_EQ(flaky.count(), 2u);
 }
 
@@ -111,7 +105,7 @@ TEST(AlertDelivery, AFullQueueDropsAndCounts) {
 
 TEST(AlertDelivery, EnqueueNeverWaitsForASlowWebhook) {
   test::WebhookReceiver slow([](std::size_t) {
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(300ms);  // a slow webhook: the delay is the test's subject
     return 200;
   });
   Notifier notifier(fast());

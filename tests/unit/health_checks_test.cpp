@@ -105,6 +105,7 @@ TEST(ReadinessChecks, UpstreamHealthPath) {
 
 TEST(ReadinessChecks, UpstreamTimeoutIsKept) {
   test::WebhookReceiver silent([](std::size_t) {
+    // Answers after the check's timeout: the delay is the test's subject.
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     return -1;
   });

@@ -150,6 +150,8 @@ TEST_F(StoreObserverTest, ObserverThreadStartsAndStops) {
   o.refresh = std::chrono::milliseconds(20);
   StoreObserver observer(*store_, nullptr, o);
   observer.start();
+  // Lets the thread run a few 20 ms rounds; what is checked is that start and stop are safe
+  // around a running thread, and the observer exposes no round count to await.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   observer.stop();
   observer.stop();  // idempotent

@@ -96,6 +96,7 @@ TEST(OutboundHttpClient, ReportsTransportErrors) {
   EXPECT_NE(unresolved.error.find("resolve"), std::string::npos) << unresolved.error;
 
   test::WebhookReceiver hangs([](std::size_t) {
+    // Answers after the client's timeout: the delay is the test's subject.
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     return -1;
   });

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "../common/wait.h"
 #include "static/digest.h"
 #include "static/watcher.h"
 #include "static_test_util.h"
@@ -123,21 +124,15 @@ TEST(StaticWatcher, ChangesTriggerOneDebouncedCallback) {
   ASSERT_TRUE(watcher.start(&error)) << error;
   for (int i = 0; i < 20; ++i) tree.write("burst" + std::to_string(i) + ".txt", "y");
   tree.write("sub/dir/new.txt", "z");
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (calls.load() == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_GE(calls.load(), 1);
+  EXPECT_TRUE(test::wait_until([&] { return calls.load() >= 1; }, 5s, "a reload"));
+  // A debouncer settles by time: three debounce periods without a further call is what
+  // "settled" means, and the watcher has no event to await instead.
   std::this_thread::sleep_for(300ms);
   int settled = calls.load();
   EXPECT_LE(settled, 3);  // a burst of writes is one reload, not twenty
   // New directories are watched after the reload.
   tree.write("sub/dir/later.txt", "w");
-  deadline = std::chrono::steady_clock::now() + 5s;
-  while (calls.load() == settled && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_GT(calls.load(), settled);
+  EXPECT_TRUE(test::wait_until([&] { return calls.load() > settled; }, 5s, "another reload"));
   watcher.stop();
 }
 
@@ -149,11 +144,8 @@ TEST(StaticWatcher, SiteReloadsOnChange) {
   TreeWatcher watcher(tree.root(), false, 50ms, [&] { site.reload(); });
   ASSERT_TRUE(watcher.start(nullptr));
   tree.write("a.txt", "after");
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (call(site, "/a.txt").body != "after" && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(call(site, "/a.txt").body, "after");
+  EXPECT_TRUE(
+      test::wait_until([&] { return call(site, "/a.txt").body == "after"; }, 5s, "the new body"));
 }
 
 }  // namespace

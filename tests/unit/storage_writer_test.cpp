@@ -10,6 +10,8 @@
 #include <condition_variable>
 #include <thread>
 
+#include "../common/wait.h"
+
 namespace ew::storage {
 namespace {
 
@@ -156,9 +158,8 @@ TEST(StorageWriter, RetentionRunsInSmallStepsUntilDone) {
   options.retention_interval = std::chrono::hours(1);
   Writer writer(store, options);
   writer.request_retention();
-  for (int i = 0; i < 200 && writer.stats().retention_deleted < 10; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  EXPECT_TRUE(test::wait_until([&] { return writer.stats().retention_deleted >= 10; },
+                               std::chrono::seconds(5), "ten rows deleted"));
   EXPECT_EQ(writer.stats().retention_deleted, 10u);
   std::lock_guard lock(store.mutex);
   EXPECT_EQ(store.retention_steps, 4u);
