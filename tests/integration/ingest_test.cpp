@@ -81,7 +81,7 @@ TEST(Ingest, SeedMetricsWebVitalsResourceTimingsAndCustomMetrics) {
   EXPECT_EQ(body_of(r)["accepted"], 0);
   EXPECT_EQ(body_of(r)["dropped"]["self_timings"], 1);
   // Other resources and navigation entries become summaries under normalized names.
-  for (const std::string& asset : {"/assets/index-4f3a9c1e.js", "/assets/index-BxY3kq9a.js"}) {
+  for (const std::string asset : {"/assets/index-4f3a9c1e.js", "/assets/index-BxY3kq9a.js"}) {
     r = m.post(
         "/api/monitoring/metrics",
         seed_metric_body("performance.resource." + origin + asset, 85,
@@ -570,7 +570,7 @@ TEST(Ingest, QueryApiNeedsTheBearerToken) {
           .status,
       200);
   int client = 10;
-  for (const std::string& path :
+  for (const std::string path :
        {"/_edgewatch/api/issues", "/_edgewatch/api/issues/1", "/_edgewatch/api/issues/1/events",
         "/_edgewatch/api/vitals", "/_edgewatch/api/metrics", "/_edgewatch/api/events",
         "/_edgewatch/api/ingest/stats"}) {
