@@ -540,6 +540,12 @@ TEST(Ingest, IssueLifecyclePaginationAndRegression) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(body_of(r)["status"], "resolved");
   EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=resolved")["items"].size(), 1u);
+  EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=unresolved")["items"].size(), 2u);
+  // The dashboard's All tab: every status.
+  EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=all")["items"].size(), 3u);
+  HttpResponse bad_status = m.api("/_edgewatch/api/issues?status=gone");
+  EXPECT_EQ(bad_status.status, 400);
+  EXPECT_NE(bad_status.body.find("status:"), std::string::npos) << bad_status.body;
   // Seen again in a release that appeared after the resolution: a regression.
   const std::string stack = "Error: e2\n    at fn2 (http://localhost/app.js:1:1)";
   ASSERT_EQ(m.post("/api/monitoring/errors",
