@@ -73,6 +73,11 @@ export function num(n) {
   return n < 10 ? n.toFixed(2) : n.toFixed(1);
 }
 
+// "1 sample", "2 samples", "1.2k samples": a count with its noun, singular only for exactly one.
+export function count(n, one, many = `${one}s`) {
+  return `${num(n)} ${n === 1 ? one : many}`;
+}
+
 export function ms(v) {
   if (v === null || v === undefined || Number.isNaN(v)) return '—';
   if (v === 0) return '0 ms';

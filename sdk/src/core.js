@@ -650,7 +650,7 @@ export function createMonitor(env = {}) {
     // 4xx: the items are wrong; sending them again would not help.
     stats.failedRequests++;
     stats.dropped += batch.count;
-    debug(`${kind}: edgewatch answered ${status}; ${batch.count} items dropped`);
+    debug(`${kind}: edgewatch answered ${status}; ${batch.count} ${batch.count === 1 ? 'item' : 'items'} dropped`);
   }
 
   function onFailure(kind, batch, retryAfterSeconds, lastChance, err) {

@@ -169,6 +169,27 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
                 build_info::kBuildDate);
   });
 
+  // The first word that is not an option names the subcommand: an unknown one is named back with
+  // the valid ones, rather than CLI11's "A subcommand is required".
+  std::vector<std::string> known;
+  std::string names;
+  for (const auto* sub : app.get_subcommands(std::function<bool(CLI::App*)>(nullptr))) {
+    known.push_back(sub->get_name());
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.starts_with("-")) continue;
+    if (std::find(known.begin(), known.end(), word) == known.end()) {
+      std::fprintf(stderr,
+                   "edgewatch: unknown subcommand '%s'; valid subcommands: %s\n"
+                   "Run `edgewatch --help` for usage.\n",
+                   argv[i], names.c_str());
+      return kExitUsage;
+    }
+    break;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -176,7 +197,9 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "edgewatch: %s\nRun `edgewatch --help` for usage.\n", e.what());
+    std::string message = e.what();
+    if (app.get_subcommands().empty()) message += " (one of: " + names + ")";
+    std::fprintf(stderr, "edgewatch: %s\nRun `edgewatch --help` for usage.\n", message.c_str());
     return kExitUsage;
   }
   return exit_code;

@@ -40,8 +40,8 @@ struct KeySpec {
   Kind kind = Kind::kString;
   std::string default_value;  // written as in the environment: "60s", "true", "a,b"; "" = unset
   std::string help;           // one line, used in examples and check-config output
-  std::vector<std::string> choices;  // kEnum: allowed values; kUrl/kUrlList: allowed schemes
-  double min = 0;                    // kInt / kFloat bounds (inclusive) when min < max
+  std::vector<std::string> choices = {};  // kEnum: allowed values; kUrl/kUrlList: allowed schemes
+  double min = 0;                         // kInt / kFloat bounds (inclusive) when min < max
   double max = 0;
   bool secret = false;  // printed as "***" by check-config
 };

@@ -2,7 +2,10 @@
 
 #include <openssl/sha.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -230,6 +233,48 @@ bool etag_matches(std::string_view header, std::string_view etag) {
     header.remove_prefix(comma + 1);
   }
   return false;
+}
+
+}  // namespace ew::frontend
+
+namespace ew::frontend {
+
+std::optional<ShadowedFile> shadowed_file(const std::string& root, const std::string& path,
+                                          const std::string& served) {
+  if (root.empty()) return std::nullopt;
+  std::error_code ec;
+  const std::filesystem::path file = std::filesystem::path(root) / path.substr(1);
+  if (!std::filesystem::is_regular_file(file, ec)) return std::nullopt;
+  ShadowedFile shadowed{file.string(), {}};
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json theirs = nlohmann::json::parse(text.str(), nullptr, false);
+  if (theirs.is_discarded()) {
+    shadowed.differences.push_back("");
+    return shadowed;
+  }
+  nlohmann::json ours = nlohmann::json::parse(served);
+  for (const auto& op : nlohmann::json::diff(ours, theirs)) {
+    shadowed.differences.push_back(op["path"].get<std::string>());
+  }
+  return shadowed;
+}
+
+std::string shadow_notice(const ShadowedFile& shadowed, const std::string& path) {
+  std::string line = "frontend: " + path + " is answered from [frontend]; " + shadowed.file +
+                     " in the static root is not served";
+  if (shadowed.differences.empty()) return line + " (it says the same)";
+  if (shadowed.differences.front().empty()) {
+    line += " and is not JSON";
+  } else {
+    line += " and differs at";
+    for (std::size_t i = 0; i < shadowed.differences.size(); ++i) {
+      line += (i ? ", " : " ") + shadowed.differences[i];
+    }
+  }
+  return line + ". Set [frontend] to what the app needs, or frontend.enabled = false to serve " +
+         "the file";
 }
 
 }  // namespace ew::frontend

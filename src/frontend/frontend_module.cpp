@@ -46,6 +46,7 @@ class FrontendModule final : public Module {
     if (!f.get_bool("enabled")) return;
     path_ = f.get_string("path");
     current_->store(publish(f));
+    warn_if_shadowing(settings);
     RouteOptions options;
     options.name = "frontend_config";
     registrar.router().exact(
@@ -95,6 +96,21 @@ class FrontendModule final : public Module {
     bool changed = next->etag != current_->load()->etag;
     current_->store(std::move(next));
     spdlog::info("frontend: {} {}", path_, changed ? "reloaded with changes" : "unchanged");
+  }
+
+  // Never silent: a config.json the app ships in its dist/ is hidden by this route, so say so at
+  // start, naming both and where they differ.
+  void warn_if_shadowing(const config::Settings& settings) const {
+    auto statics = settings.sections.find("static");
+    if (statics == settings.sections.end()) return;
+    auto shadowed =
+        frontend::shadowed_file(statics->second.get_string("root"), path_, *current_->load()->body);
+    if (!shadowed) return;
+    if (shadowed->differences.empty()) {
+      spdlog::info("{}", frontend::shadow_notice(*shadowed, path_));
+    } else {
+      spdlog::warn("{}", frontend::shadow_notice(*shadowed, path_));
+    }
   }
 
   std::string path_;

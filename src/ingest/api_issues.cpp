@@ -101,11 +101,12 @@ void list_issues(IngestService& svc, Request& request, Responder& responder) {
   q.seen = *range;
   q.limit = *limit;
   q.after = cursor;
-  if (auto status = query_param(request.query, "status")) {
+  // "all" (the dashboard's All tab) is the same as no status: every issue.
+  if (auto status = query_param(request.query, "status"); status && *status != "all") {
     q.status = storage::parse_issue_status(*status);
     if (!q.status) {
       responder.send(error_response(400, "bad_parameter",
-                                    "status: expected unresolved, resolved or ignored", rid));
+                                    "status: expected unresolved, resolved, ignored or all", rid));
       return;
     }
   }

@@ -27,13 +27,18 @@ std::string_view type_name(const json::element& e) {
   }
 }
 
-// Reads an optional text field. Numbers are accepted and printed (ids are sometimes numeric);
-// anything else is a wrong type. Over-long values are cut at max bytes.
+// Whether a text field also takes a number, printed as text: identifiers and releases are
+// sometimes numeric (userId 42, release 3). A message, a stack or a name is not: {"stack":5}
+// is a client's mistake to report, not an issue titled "5".
+enum class Numbers { kRefused, kAsText };
+
+// Reads an optional text field; a value of another type is a wrong type naming the field.
+// Over-long values are cut at max bytes.
 bool read_text(const json::object& obj, std::string_view key, std::size_t max, std::string& out,
-               std::string& reason) {
+               std::string& reason, Numbers numbers = Numbers::kRefused) {
   auto e = json::get(obj, key);
   if (!e || e->is_null()) return true;
-  if (e->is_string() || json::is_number(*e)) {
+  if (e->is_string() || (numbers == Numbers::kAsText && json::is_number(*e))) {
     std::optional<std::string> text = json::scalar_text(*e);
     out = truncate_utf8(*text, max);
     return true;
@@ -51,9 +56,9 @@ bool read_common(const json::object& obj, const SeedLimits& limits, SeedCommon& 
       return false;
     }
   }
-  return read_text(obj, "sessionId", limits.max_id, item.session, reason) &&
-         read_text(obj, "userId", limits.max_id, item.user, reason) &&
-         read_text(obj, "release", limits.max_name, item.release, reason) &&
+  return read_text(obj, "sessionId", limits.max_id, item.session, reason, Numbers::kAsText) &&
+         read_text(obj, "userId", limits.max_id, item.user, reason, Numbers::kAsText) &&
+         read_text(obj, "release", limits.max_name, item.release, reason, Numbers::kAsText) &&
          read_text(obj, "environment", limits.max_name, item.environment, reason) &&
          read_text(obj, "page", 2048, item.page, reason);
 }
@@ -219,7 +224,7 @@ ParseResult parse_seed_errors(std::string_view body, const SeedLimits& limits,
             // The app's context may name the release and environment.
             for (const char* key : {"release", "version"}) {
               if (item.release.empty()) {
-                read_text(context, key, limits.max_name, item.release, reason);
+                read_text(context, key, limits.max_name, item.release, reason, Numbers::kAsText);
               }
             }
             if (item.environment.empty()) {

@@ -36,7 +36,7 @@ struct StreamContext {
   // A deadline enforced by the server's periodic sweep (about every 100 ms), so a handler needs
   // no timer of its own per request: once it passes, on_deadline runs once, on this thread.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  std::function<void()> on_deadline;
+  std::function<void()> on_deadline = {};
   void set_timeout(std::chrono::milliseconds timeout) {
     deadline = std::chrono::steady_clock::now() + timeout;
   }
@@ -44,7 +44,7 @@ struct StreamContext {
   // For a handler that keeps the connection long after it has read the request (a WebSocket
   // tunnel): frees the parsed header, keeping only what the access log prints. Afterwards
   // `parser` must not be used and `request` holds just its method, path, User-Agent and id.
-  std::function<void()> release_request;
+  std::function<void()> release_request = {};
 };
 
 // While serve() runs, the server's header/idle timeouts do not apply to the connection: the

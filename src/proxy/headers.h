@@ -21,15 +21,15 @@ std::string rewrite_target(std::string_view target, std::string_view prefix,
 enum class BodyFraming : std::uint8_t { kNone, kLength, kChunked };
 
 struct ForwardContext {
-  std::string_view client_address;  // X-Real-IP
-  std::string_view peer_address;    // appended to X-Forwarded-For: the hop edgewatch saw
-  std::string_view request_id;
+  std::string_view client_address = {};  // X-Real-IP
+  std::string_view peer_address = {};    // appended to X-Forwarded-For: the hop edgewatch saw
+  std::string_view request_id = {};
   bool secure = false;
   bool websocket = false;  // keep Upgrade and Connection: upgrade
   // Host sent upstream: a configured one when set, else the client's. An HTTP/1.0 client may
   // send none; the upstream then gets `upstream_authority` (its own host:port), never a guess.
-  std::string_view configured_host;
-  std::string_view upstream_authority;
+  std::string_view configured_host = {};
+  std::string_view upstream_authority = {};
 };
 
 // The request line and header block sent upstream, ending with the blank line. Expect is never

@@ -66,8 +66,8 @@ net::awaitable<void> check_loop(Upstream& upstream, HealthCheckOptions options) 
     failures = ok ? 0 : failures + 1;
     if (upstream.healthy() && failures >= options.unhealthy_threshold) {
       upstream.set_healthy(false);
-      spdlog::warn("upstream {} is down: {} failed health checks of {}", upstream.url(), failures,
-                   options.path);
+      spdlog::warn("upstream {} is down: {} failed health check{} of {}", upstream.url(), failures,
+                   failures == 1 ? "" : "s", options.path);
     } else if (!upstream.healthy() && successes >= options.healthy_threshold) {
       upstream.set_healthy(true);
       spdlog::info("upstream {} is up again", upstream.url());

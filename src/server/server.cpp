@@ -322,9 +322,9 @@ void Server::run(Hooks hooks) {
   while (impl.shared.open.load() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (impl.shared.open.load() > 0) {
-    spdlog::warn("drain deadline passed with {} connections open; closing them",
-                 impl.shared.open.load());
+  if (const auto open = impl.shared.open.load(); open > 0) {
+    spdlog::warn("drain deadline passed with {} connection{} open; closing {}", open,
+                 open == 1 ? "" : "s", open == 1 ? "it" : "them");
     for (auto& worker : impl.workers)
       net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

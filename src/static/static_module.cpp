@@ -41,10 +41,10 @@ void log_report(const ReloadReport& report, std::string_view why) {
   }
   const LoadStats& s = report.stats;
   spdlog::info(
-      "static: {}: {} files ({} streamed from disk), {} precompressed and {} compressed "
+      "static: {}: {} file{} ({} streamed from disk), {} precompressed and {} compressed "
       "variants, {} KiB in memory, {} skipped, in {:.0f} ms",
-      why, s.files, s.streamed, s.precompressed, s.compressed_at_load, s.memory_bytes / 1024,
-      s.skipped, report.seconds * 1e3);
+      why, s.files, s.files == 1 ? "" : "s", s.streamed, s.precompressed, s.compressed_at_load,
+      s.memory_bytes / 1024, s.skipped, report.seconds * 1e3);
 }
 
 class StaticModule final : public Module {

@@ -120,7 +120,8 @@ void Writer::commit_group(std::deque<Job>& group) {
     }
   }
   if (!status.ok())
-    spdlog::error("storage: {} ({} batches not stored)", status.error(), group.size());
+    spdlog::error("storage: {} ({} batch{} not stored)", status.error(), group.size(),
+                  group.size() == 1 ? "" : "es");
   for (std::size_t i = 0; i < group.size(); ++i) {
     if (!group[i].done) continue;
     if (status.ok()) {

@@ -79,10 +79,10 @@ void print_table(const BudgetReport& r, const BudgetOptions& o, std::ostream& ou
   out << line;
   for (const BudgetFile& f : r.files)
     row(f.path, f.raw, f.gzip, f.brotli, f.initial ? "initial" : "lazy");
-  row("initial total (" + std::to_string(r.initial.files) + " files)", r.initial.raw,
-      r.initial.gzip, r.initial.brotli, "");
-  row("lazy total (" + std::to_string(r.lazy.files) + " files)", r.lazy.raw, r.lazy.gzip,
-      r.lazy.brotli, "");
+  auto files = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " file" : " files"); };
+  row("initial total (" + files(r.initial.files) + ")", r.initial.raw, r.initial.gzip,
+      r.initial.brotli, "");
+  row("lazy total (" + files(r.lazy.files) + ")", r.lazy.raw, r.lazy.gzip, r.lazy.brotli, "");
   out << "budget: initial gzip " << kib(r.initial.gzip) << " of " << kib(o.max_initial_gzip)
       << ", largest chunk at most " << kib(o.max_chunk)
       << " raw: " << (r.violations.empty() ? "OK" : "OVER BUDGET") << "\n";

@@ -250,6 +250,36 @@ describe('dashboard', { timeout: 180_000 }, () => {
     assert.deepEqual(problems, []);
   });
 
+  test('the issue table keeps every column in view at 1280 px, however long a title or release', async () => {
+    const release = 'chat@0.1.0+adc9dc6d4367.build-20240501-with-a-long-suffix';
+    await post(stack, '/api/monitoring/errors', {
+      message: `TypeError: ${'a very long message that goes on '.repeat(6)}`,
+      stack: 'TypeError: long\n    at VeryLongComponentNameThatKeepsGoing.render (http://localhost/assets/index-4f3a9c1e.js:1:1)',
+      release,
+    });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    try {
+      await page.evaluate(() => (location.hash = '#/issues'));
+      await page.locator(`tbody tr.link .tag.release[title="${release}"]`).waitFor();
+      const layout = await page.evaluate(() => {
+        const card = document.querySelector('.card.flush');
+        const box = card.getBoundingClientRect();
+        const cells = [...card.querySelectorAll('th, tbody tr.link td')];
+        return {
+          overflow: card.scrollWidth - card.clientWidth,
+          cut: cells.filter((c) => c.getBoundingClientRect().right > box.right + 0.5).map((c) => c.textContent.slice(0, 40)),
+          headers: [...card.querySelectorAll('th')].map((th) => th.textContent),
+        };
+      });
+      assert.deepEqual(layout.headers, ['Issue', 'Last 24 h', 'Events', 'Users', 'Last seen', 'Release']);
+      assert.deepEqual(layout.cut, [], 'no cell reaches past the card');
+      assert.equal(layout.overflow, 0, 'the table fits its card without scrolling');
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   test('signing out ends the session', async () => {
     await page.click('.sidebar button:has-text("Sign out")');
     await page.locator('.login input[name="token"]').waitFor();

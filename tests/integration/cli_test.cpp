@@ -110,8 +110,24 @@ TEST(Cli, BadEnvironmentVariableAndBadFlagsExit2) {
   EXPECT_NE(bad_value.err.find("server.listen"), std::string::npos) << bad_value.err;
   EXPECT_NE(bad_value.err.find("command line"), std::string::npos) << bad_value.err;
   EXPECT_EQ(run_edgewatch({"serve", "--bogus"}).exit_code, 2);
-  EXPECT_EQ(run_edgewatch({}).exit_code, 2);
+  CommandResult none = run_edgewatch({});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("serve, check-config"), std::string::npos) << none.err;
   EXPECT_EQ(run_edgewatch({"serve", "--config", "/nonexistent.toml"}).exit_code, 2);
+}
+
+TEST(Cli, UnknownSubcommandIsNamedWithTheValidOnes) {
+  CommandResult r = run_edgewatch({"bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown subcommand 'bogus'"), std::string::npos) << r.err;
+  for (const char* name : {"serve", "check-config", "version"}) {
+    EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+  }
+  // An option before the word does not hide it.
+  CommandResult after_option = run_edgewatch({"--bogus-flag", "servr"});
+  EXPECT_EQ(after_option.exit_code, 2);
+  EXPECT_NE(after_option.err.find("unknown subcommand 'servr'"), std::string::npos)
+      << after_option.err;
 }
 
 TEST(Cli, HelpOnEveryCommandExitsZero) {
@@ -131,7 +147,8 @@ TEST(Cli, VersionPrintsVersionCommitAndBuildDate) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(edgewatch \d+\.\d+\.\d+\n)"))) << r.out;
   EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(commit [0-9a-f]{7,}|commit unknown)")));
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(built \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+  EXPECT_TRUE(
+      std::regex_search(r.out, std::regex(R"(built (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|unknown))")));
 }
 
 }  // namespace

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "ops_util.h"
@@ -11,6 +15,13 @@ namespace ew::test {
 namespace {
 
 using nlohmann::json;
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 const std::string kFrontend = R"([frontend]
 api_url = "https://api.example.com"
@@ -97,6 +108,45 @@ TEST(FrontendConfig, PathIsConfigurable) {
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(json::parse(r.body)["apiUrl"], "/api");  // same origin by default
   EXPECT_EQ(server.get("/config.json").status, 404);
+}
+
+TEST(FrontendConfig, AConfigJsonInTheStaticRootIsNamedAtStartNeverSilentlyHidden) {
+  std::string root = make_temp_dir();
+  write_file(root + "/index.html", "<!doctype html><title>app</title>");
+  // What an app's public/config.json says: performance monitoring on.
+  write_file(root + "/config.json",
+             R"({"apiUrl":"/api","featureFlags":{"enablePerformanceMonitoring":true}})");
+  {
+    OpsServer server("[static]\nroot = \"" + root + "\"\n");
+    HttpResponse r = server.get("/config.json");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body)["featureFlags"]["enablePerformanceMonitoring"], false);
+    const std::string err = server.process().err();
+    EXPECT_NE(err.find("frontend: /config.json is answered from [frontend]; " + root +
+                       "/config.json in the static root is not served and differs at"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("/featureFlags/enablePerformanceMonitoring"), std::string::npos) << err;
+    EXPECT_NE(err.find("frontend.enabled = false to serve the file"), std::string::npos) << err;
+    EXPECT_NE(err.find("[warning]"), std::string::npos) << err;
+
+    // The same content: said once, as information.
+    write_file(root + "/config.json", r.body);
+  }
+  {
+    OpsServer server("[static]\nroot = \"" + root + "\"\n");
+    const std::string err = server.process().err();
+    EXPECT_NE(err.find(root + "/config.json in the static root is not served (it says the same)"),
+              std::string::npos)
+        << err;
+  }
+  // With the frontend off, the file is what /config.json answers.
+  {
+    OpsServer server("[static]\nroot = \"" + root + "\"\n[frontend]\nenabled = false\n");
+    EXPECT_EQ(server.get("/config.json").body, read_text_file(root + "/config.json"));
+    EXPECT_EQ(server.process().err().find("in the static root is not served"), std::string::npos);
+  }
+  std::filesystem::remove_all(root);
 }
 
 TEST(FrontendConfig, ABadValueStopsStartupWithExit2) {

@@ -70,7 +70,9 @@ class Hostile : public ::testing::Test {
     for (const auto& c : cases) {
       Exchange e = send_raw(edge_.port(), c.request);
       EXPECT_EQ(e.response.status, c.status) << c.name;
-      if (c.must_close) EXPECT_TRUE(e.closed) << c.name << ": the connection must close";
+      if (c.must_close) {
+        EXPECT_TRUE(e.closed) << c.name << ": the connection must close";
+      }
       if (e.response.status >= 400 && e.response.status != 404) {
         EXPECT_NE(e.response.body.find("\"error\""), std::string::npos)
             << c.name << ": errors explain themselves in JSON: " << e.response.body;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <tuple>
 
 #include "ingest_util.h"
@@ -81,7 +83,7 @@ TEST(Ingest, SeedMetricsWebVitalsResourceTimingsAndCustomMetrics) {
   EXPECT_EQ(body_of(r)["accepted"], 0);
   EXPECT_EQ(body_of(r)["dropped"]["self_timings"], 1);
   // Other resources and navigation entries become summaries under normalized names.
-  for (const std::string& asset : {"/assets/index-4f3a9c1e.js", "/assets/index-BxY3kq9a.js"}) {
+  for (const std::string asset : {"/assets/index-4f3a9c1e.js", "/assets/index-BxY3kq9a.js"}) {
     r = m.post(
         "/api/monitoring/metrics",
         seed_metric_body("performance.resource." + origin + asset, 85,
@@ -210,6 +212,41 @@ std::string sentry_event(const std::string& event_id, const std::string& type,
 std::string sentry_path(const std::string& key = kSentryKey) {
   return "/_edgewatch/sentry/api/42/envelope/?sentry_version=7&sentry_key=" + key +
          "&sentry_client=sentry.javascript.react%2F10.63.0";
+}
+
+// scripts/run prints the demo's DSN from examples/chat/edgewatch.toml: an event sent there with
+// that project's id and key is taken.
+TEST(Ingest, TheDemoConfigurationHasASentryProjectThatTakesEvents) {
+  std::ifstream in(source_dir() + "/examples/chat/edgewatch.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string toml = text.str();
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      toml, m,
+      std::regex(
+          R"re(\[\[sentry\.projects\]\]\s*\nid = (\d+)\s*\npublic_key = "([0-9a-f]{32})")re")))
+      << toml;
+  const std::string id = m[1], key = m[2];
+  const std::string dir = make_temp_dir();
+  ServerProcess server(
+      {"--config", source_dir() + "/examples/chat/edgewatch.toml"},
+      {{"EDGEWATCH_STORAGE_PATH", dir + "/demo.db"}, {"EDGEWATCH_ADMIN_TOKEN", kToken}});
+  const std::string event_id = "2123456789abcdef0123456789abcdef";
+  HttpResponse r =
+      http(server.port(), "POST", "/_edgewatch/sentry/api/" + id + "/envelope/?sentry_key=" + key,
+           {"Content-Type: text/plain;charset=UTF-8"},
+           envelope(event_id, sentry_event(event_id, "TypeError", "demo", "main",
+                                           "http://localhost/app.js", 1, "demo@1")));
+  EXPECT_EQ(r.status, 200) << r.body;
+  HttpResponse wrong_key =
+      http(server.port(), "POST",
+           "/_edgewatch/sentry/api/" + id + "/envelope/?sentry_key=" + std::string(32, '0'),
+           {"Content-Type: text/plain;charset=UTF-8"},
+           envelope(event_id, sentry_event(event_id, "TypeError", "demo", "main",
+                                           "http://localhost/app.js", 1, "demo@1")));
+  EXPECT_NE(wrong_key.status, 200);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Ingest, SentryEnvelopesAsTheBrowserSdkSendsThem) {
@@ -540,6 +577,12 @@ TEST(Ingest, IssueLifecyclePaginationAndRegression) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(body_of(r)["status"], "resolved");
   EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=resolved")["items"].size(), 1u);
+  EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=unresolved")["items"].size(), 2u);
+  // The dashboard's All tab: every status.
+  EXPECT_EQ(m.api_json("/_edgewatch/api/issues?status=all")["items"].size(), 3u);
+  HttpResponse bad_status = m.api("/_edgewatch/api/issues?status=gone");
+  EXPECT_EQ(bad_status.status, 400);
+  EXPECT_NE(bad_status.body.find("status:"), std::string::npos) << bad_status.body;
   // Seen again in a release that appeared after the resolution: a regression.
   const std::string stack = "Error: e2\n    at fn2 (http://localhost/app.js:1:1)";
   ASSERT_EQ(m.post("/api/monitoring/errors",
@@ -570,7 +613,7 @@ TEST(Ingest, QueryApiNeedsTheBearerToken) {
           .status,
       200);
   int client = 10;
-  for (const std::string& path :
+  for (const std::string path :
        {"/_edgewatch/api/issues", "/_edgewatch/api/issues/1", "/_edgewatch/api/issues/1/events",
         "/_edgewatch/api/vitals", "/_edgewatch/api/metrics", "/_edgewatch/api/events",
         "/_edgewatch/api/ingest/stats"}) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "frontend/frontend_config.h"
@@ -154,6 +155,40 @@ TEST(FrontendConfig, ETags) {
   EXPECT_TRUE(etag_matches("*", tag));
   EXPECT_FALSE(etag_matches("\"other\"", tag));
   EXPECT_FALSE(etag_matches("", tag));
+}
+
+}  // namespace
+}  // namespace ew::frontend
+
+namespace ew::frontend {
+namespace {
+
+TEST(FrontendShadow, NamesTheFileAndWhereItDiffers) {
+  std::string root = testing::TempDir() + "/shadow-" + std::to_string(::getpid());
+  std::filesystem::create_directories(root);
+  const std::string served = R"({"apiUrl":"/api","performance":{"sampleRate":0.1}})";
+  EXPECT_FALSE(shadowed_file(root, "/config.json", served).has_value());
+  EXPECT_FALSE(shadowed_file("", "/config.json", served).has_value());
+
+  std::ofstream(root + "/config.json") << R"({"apiUrl":"/api","performance":{"sampleRate":1}})";
+  auto differs = shadowed_file(root, "/config.json", served);
+  ASSERT_TRUE(differs.has_value());
+  EXPECT_EQ(differs->file, root + "/config.json");
+  EXPECT_EQ(differs->differences, std::vector<std::string>{"/performance/sampleRate"});
+  EXPECT_NE(shadow_notice(*differs, "/config.json").find("differs at /performance/sampleRate"),
+            std::string::npos);
+
+  std::ofstream(root + "/config.json") << "{ not json";
+  auto garbage = shadowed_file(root, "/config.json", served);
+  ASSERT_TRUE(garbage.has_value());
+  EXPECT_NE(shadow_notice(*garbage, "/config.json").find("is not JSON"), std::string::npos);
+
+  std::ofstream(root + "/config.json") << served;
+  auto same = shadowed_file(root, "/config.json", served);
+  ASSERT_TRUE(same.has_value());
+  EXPECT_TRUE(same->differences.empty());
+  EXPECT_NE(shadow_notice(*same, "/config.json").find("(it says the same)"), std::string::npos);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -185,6 +185,46 @@ TEST(IngestParse, SeedEventsCapPropertiesAndIds) {
   EXPECT_EQ(r.rejected[0].reason, "name: must not be empty");
 }
 
+TEST(IngestParse, SeedFieldsOfTheWrongTypeAreRefusedByName) {
+  SeedLimits limits;
+  std::vector<SeedError> errors;
+  ParseResult r = parse_seed_errors(
+      R"([{"stack":5},
+          {"message":"m","fingerprint":["a"]},
+          {"message":"m","name":true},
+          {"message":"m","level":3},
+          {"message":"m","environment":1},
+          {"message":"m","page":{}},
+          {"message":"m","context":"c"},
+          {"message":"m","sessionId":7,"userId":42,"release":3}])",
+      limits, errors);
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.rejected.size(), 7u);
+  EXPECT_EQ(r.rejected[0].reason, "stack: expected a string, found a number");
+  EXPECT_EQ(r.rejected[1].reason, "fingerprint: expected a string, found an array");
+  EXPECT_EQ(r.rejected[2].reason, "name: expected a string, found a boolean");
+  EXPECT_EQ(r.rejected[3].reason, "level: expected a string, found a number");
+  EXPECT_EQ(r.rejected[4].reason, "environment: expected a string, found a number");
+  EXPECT_EQ(r.rejected[5].reason, "page: expected a string, found an object");
+  EXPECT_EQ(r.rejected[6].reason, "context: expected an object");
+  // Identifiers and releases may be numbers.
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].session, "7");
+  EXPECT_EQ(errors[0].user, "42");
+  EXPECT_EQ(errors[0].release, "3");
+
+  std::vector<SeedEvent> events;
+  r = parse_seed_events(R"([{"name":"n","sessionId":{}},{"name":"n","timestamp":true}])", limits,
+                        events);
+  ASSERT_EQ(r.rejected.size(), 2u);
+  EXPECT_EQ(r.rejected[0].reason, "sessionId: expected a string, found an object");
+  EXPECT_NE(r.rejected[1].reason.find("timestamp:"), std::string::npos);
+  std::vector<SeedMetric> metrics;
+  r = parse_seed_metrics(R"({"name":"n","value":1,"unit":3})", limits, metrics);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].reason, "unit: expected a string, found a number");
+}
+
 TEST(IngestParse, SeedErrorsTakeReleaseFromContext) {
   SeedLimits limits;
   limits.max_stack = 32;

@@ -85,7 +85,7 @@ export function issuesView({ setCount }) {
   const table = h(
     'table',
     null,
-    h('thead', null, h('tr', null, h('th', { text: 'Issue' }), h('th', { text: 'Last 24 h' }), h('th', { class: 'num', text: 'Events' }), h('th', { class: 'num', text: 'Users' }), h('th', { text: 'Last seen' }), h('th', { text: 'Release' }))),
+    h('thead', null, h('tr', null, h('th', { class: 'grow', text: 'Issue' }), h('th', { text: 'Last 24 h' }), h('th', { class: 'num', text: 'Events' }), h('th', { class: 'num', text: 'Users' }), h('th', { text: 'Last seen' }), h('th', { text: 'Release' }))),
     tbody,
   );
   const el = h('div', null, h('div', { class: 'toolbar' }, tabs, countLabel, h('div', { class: 'right' }, sortSelect)), card(null, { flush: true }, table));
@@ -108,12 +108,12 @@ export function issuesView({ setCount }) {
           h(
             'tr',
             { class: 'link', onclick: () => (location.hash = `#/issues/${issue.id}`) },
-            h('td', null, h('a', { class: 'issue-title', href: `#/issues/${issue.id}`, text: issue.title || '(no message)' }), h('div', { class: 'issue-sub' }, statusPill(issue), h('span', { text: issue.culprit || '' }))),
+            h('td', { class: 'grow' }, h('a', { class: 'issue-title', href: `#/issues/${issue.id}`, text: issue.title || '(no message)' }), h('div', { class: 'issue-sub' }, statusPill(issue), h('span', { text: issue.culprit || '' }))),
             h('td', null, sparks[n] ? sparkline(sparks[n]) : null),
             h('td', { class: 'num', text: num(issue.count) }),
             h('td', { class: 'num', text: num(issue.users) }),
             h('td', { class: 'nowrap', title: dateTime(issue.last_seen), text: ago(issue.last_seen) }),
-            h('td', null, issue.last_release ? h('span', { class: 'tag', text: issue.last_release }) : h('span', { class: 'muted', text: '—' })),
+            h('td', null, issue.last_release ? h('span', { class: 'tag release', title: issue.last_release, text: issue.last_release }) : h('span', { class: 'muted', text: '—' })),
           ),
         ),
       );

@@ -2,7 +2,7 @@
 // open streams and WebSockets, time to first token, and recent deployments.
 import { api, deployments } from '../api.js';
 import { colors, timeChart } from '../charts.js';
-import { ago, card, clear, dateTime, empty, h, ms, num, pct, sk } from '../ui.js';
+import { ago, card, clear, count, dateTime, empty, h, ms, num, pct, sk } from '../ui.js';
 import { align, bucketGrid, STATUS_RANK } from './common.js';
 
 const SLOTS = 60;
@@ -253,9 +253,9 @@ export function overviewView() {
       kpi.rps.set(num(recent('rps') ?? 0), '/s', 'last 30 s');
       kpi.p95.set(p95[0], p95[1], 'last 30 s');
       kpi.errors.set(pct(recent('error_rate') ?? 0), '', '5xx, last 30 s');
-      kpi.streams.set(num(lastOf('open_streams') ?? 0), '', `${num(lastOf('open_websockets') ?? 0)} WebSockets`);
+      kpi.streams.set(num(lastOf('open_streams') ?? 0), '', count(lastOf('open_websockets') ?? 0, 'WebSocket'));
       kpi.ttft.set(ttftParts[0], ttftParts[1], `average, ${ctx.range}`);
-      kpi.issues.set(num(stats && stats.store ? stats.store.open_issues : null), '', stats ? `${num(stats.accepted)} items ingested` : '');
+      kpi.issues.set(num(stats && stats.store ? stats.store.open_issues : null), '', stats ? `${count(stats.accepted, 'item')} ingested` : '');
 
       // Deployments.
       const recentDeploys = deploys.slice(-8).reverse();

@@ -2,7 +2,7 @@
 // (LCP 2.5 s, FCP 2 s, CLS 0.1), their trend, and the same per page and per release.
 import { api, deployments } from '../api.js';
 import { colors, timeChart } from '../charts.js';
-import { card, clear, empty, h, ms, num, pct, shares, sk } from '../ui.js';
+import { card, clear, count, empty, h, ms, num, pct, shares, sk } from '../ui.js';
 import { align, bucketGrid } from './common.js';
 
 // Official thresholds (good up to the first, poor from the second) and the seed's budgets.
@@ -48,7 +48,7 @@ function vitalCard(def, row, loading) {
       h('span', { class: 'n' }, share(row && row.needs_improvement), ' needs impr.'),
       h('span', { class: 'p' }, share(row && row.poor), ' poor'),
     ),
-    h('div', { class: 'sub muted' }, loading ? sk('000 samples') : row ? `${num(row.count)} samples` : 'no samples'),
+    h('div', { class: 'sub muted' }, loading ? sk('000 samples') : row ? count(row.count, 'sample') : 'no samples'),
   );
 }
 

@@ -206,7 +206,7 @@ export default function App() {
       <footer className="status">
         <span>
           {stats
-            ? `last reply: ${Math.round(stats.ttft)} ms to first token, ${stats.tokens} tokens`
+            ? `last reply: ${Math.round(stats.ttft)} ms to first token, ${stats.tokens} ${stats.tokens === 1 ? 'token' : 'tokens'}`
             : 'no reply yet'}
         </span>
         <span>{RELEASE}</span>
