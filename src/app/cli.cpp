@@ -10,7 +10,7 @@
 
 #include "app/build_info.h"
 #include "config/active.h"
-#include "server/server_module.h"
+#include "server/server.h"
 #include "tools/tools.h"
 
 namespace ew {

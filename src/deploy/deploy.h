@@ -15,7 +15,7 @@
 #include "auth/auth.h"
 #include "core/module.h"
 #include "core/published.h"
-#include "storage/result.h"
+#include "storage/storage.h"
 
 namespace ew::deploy {
 

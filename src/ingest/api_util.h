@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "core/handler.h"
-#include "storage/store.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 

@@ -7,7 +7,7 @@
 #include "ingest/json_out.h"
 #include "ingest/normalize.h"
 #include "ingest/text.h"
-#include "storage/vitals_math.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 namespace {

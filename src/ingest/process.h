@@ -11,7 +11,7 @@
 #include "ingest/grouping.h"
 #include "ingest/seed.h"
 #include "ingest/useragent.h"
-#include "storage/records.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 

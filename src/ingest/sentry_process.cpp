@@ -5,7 +5,7 @@
 #include "ingest/process.h"
 #include "ingest/sentry.h"
 #include "ingest/text.h"
-#include "storage/vitals_math.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 namespace {

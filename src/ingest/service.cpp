@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "storage/sqlite_store.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 

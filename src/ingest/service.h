@@ -17,8 +17,7 @@
 #include "ingest/guards.h"
 #include "ingest/options.h"
 #include "ingest/quota.h"
-#include "storage/store.h"
-#include "storage/writer.h"
+#include "storage/storage.h"
 
 namespace ew::ingest {
 

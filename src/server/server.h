@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/cidr.h"
 #include "core/request_rules.h"
 #include "core/router.h"
+#include "log/log.h"
 #include "telemetry/traffic_stats.h"
 
 namespace ew {
@@ -66,5 +68,10 @@ class Server {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The [server] and [log] configuration sections and their translation into options.
+void declare_server_settings(config::Schema& schema);
+ServerOptions server_options(const config::Settings& settings);
+log::Options log_options(const config::Settings& settings);
 
 }  // namespace ew

@@ -1,4 +1,4 @@
-#include "server/server_module.h"
+#include "server/server.h"
 
 #include <thread>
 

@@ -1,0 +1,2 @@
+// A module reaching into another module's internals.
+#include "beta/internal.h"

@@ -1,0 +1,2 @@
+// A layer including a module.
+#include "alpha/alpha.h"
