@@ -63,7 +63,7 @@ std::optional<config::Settings> load_settings(const config::Schema& schema,
     print_problems(problems, source);
     return std::nullopt;
   }
-  for (const auto& warning : settings.warnings()) {
+  for (const auto& warning : settings.warnings) {
     std::fprintf(stderr, "edgewatch: warning: %s\n", warning.c_str());
   }
   return settings;

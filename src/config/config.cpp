@@ -496,7 +496,7 @@ class Loader {
           .push_back({begin.line, begin.column, std::move(text)});
       return;
     }
-    (warning ? settings_.warnings_ : problems_).push_back(text + std::string(origin));
+    (warning ? settings_.warnings : problems_).push_back(text + std::string(origin));
   }
 
   void file_problem(const toml::node& where, std::string text) {
@@ -543,7 +543,7 @@ class Loader {
     std::stable_sort(file_problems_.begin(), file_problems_.end(), order);
     std::stable_sort(file_warnings_.begin(), file_warnings_.end(), order);
     for (Located& p : file_problems_) problems_.push_back(std::move(p.text));
-    for (Located& w : file_warnings_) settings_.warnings_.push_back(std::move(w.text));
+    for (Located& w : file_warnings_) settings_.warnings.push_back(std::move(w.text));
   }
 
   // A table that is not itself a section: the document root, or "sentry" above

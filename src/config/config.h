@@ -101,16 +101,14 @@ class Settings {
   // A repeated section: one Table per [[name]] entry, possibly none.
   const std::vector<Table>& entries(std::string_view name) const;
 
-  // Non-fatal notes, such as a clamped sample rate.
-  const std::vector<std::string>& warnings() const { return warnings_; }
-
   // The effective configuration as TOML, secrets masked, with each key's help as a comment.
   std::string to_toml(const Schema& schema) const;
 
   // Filled by the loader.
   std::map<std::string, Table, std::less<>> sections;
   std::map<std::string, std::vector<Table>, std::less<>> repeated;
-  std::vector<std::string> warnings_;
+  // Non-fatal notes, such as a clamped sample rate.
+  std::vector<std::string> warnings;
 };
 
 // All problems found, each a complete sentence naming the key, what was expected and what was

@@ -41,7 +41,7 @@ class Responder {
 using Handler = std::function<void(Request&, Responder&)>;
 
 // Connection-level handlers (the reverse proxy, WebSocket tunnels) take over the socket before
-// the body is read. The type lives in server/handoff.h so that only such modules see Asio.
+// the body is read. The type lives in net/handoff.h so that only such modules see Asio.
 class StreamHandler;
 
 struct RouteOptions {

@@ -98,8 +98,9 @@ class Response {
   std::optional<FileRegion> file_body;
   std::uint64_t body_size() const;
 
-  // For HEAD and 304: the server omits the body but still announces this length, when set.
+  // Ask the server to close the connection once this answer is sent.
   bool close_connection = false;
+  // Pre-formatted header lines (add_header_block), sent after the ones added one by one.
   SharedBytes shared_headers;
 
  private:

@@ -76,8 +76,9 @@ bool split_flag(std::string_view entry, std::string& name, bool& value) {
 void declare_frontend_settings(config::Schema& schema) {
   using config::choice;
   using config::key;
-  auto& s = schema.section("frontend",
-                           "Runtime configuration for the frontend (the seed's EnvironmentConfig)");
+  auto& s = schema.section(
+      "frontend",
+      "Runtime configuration for the frontend (the reference client's EnvironmentConfig)");
   s.keys = {
       key("enabled", Kind::kBool, "true", "Serve the configuration at path"),
       key("path", Kind::kString, "/config.json", "Where the configuration is served"),

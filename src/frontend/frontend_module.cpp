@@ -85,7 +85,7 @@ class FrontendModule final : public Module {
       spdlog::error("frontend: [frontend] has problems; {} is unchanged", path_);
       return;
     }
-    for (const auto& w : settings->warnings()) {
+    for (const auto& w : settings->warnings) {
       if (w.find("frontend.") != std::string::npos) spdlog::warn("frontend: {}", w);
     }
     const auto& f = settings->section("frontend");

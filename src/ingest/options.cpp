@@ -14,7 +14,8 @@ using config::Kind;
 }  // namespace
 
 void declare_ingest_settings(config::Schema& schema) {
-  auto& ingest = schema.section("ingest", "The seed client's monitoring endpoints");
+  auto& ingest = schema.section(
+      "ingest", "The reference client's monitoring endpoints (errors, metrics, analytics)");
   ingest.keys = {
       key("enabled", Kind::kBool, "true", "Answer the ingestion endpoints"),
       key("analytics_path", Kind::kString, "/api/analytics/events", "Analytics events endpoint"),
@@ -39,7 +40,8 @@ void declare_ingest_settings(config::Schema& schema) {
       bounded("burst_per_address", Kind::kFloat, "200", "Burst allowance per client address", 1,
               1e9),
       key("drop_self_timings", Kind::kBool, "true",
-          "Drop resource timings of edgewatch's own ingestion requests (the seed's feedback loop)"),
+          "Drop resource timings of edgewatch's own ingestion requests (a report of its own report "
+          "would feed back forever)"),
       bounded("max_metric_names", Kind::kInt, "500",
               "Distinct metric names kept; later new names are folded into \"other\"", 1,
               1'000'000),
@@ -48,7 +50,8 @@ void declare_ingest_settings(config::Schema& schema) {
               10'000'000),
       key("retry_after", Kind::kDuration, "1s", "Retry-After sent when the queue is full"),
       bounded("project_items_per_minute", Kind::kInt, "60000",
-              "Records one project may store per minute (the seed endpoints are project 0, "
+              "Records one project may store per minute (the reference client's endpoints are "
+              "project 0, "
               "Sentry projects count on their own); beyond, 429 with X-Sentry-Rate-Limits. "
               "0 = unlimited",
               0, 4e9),

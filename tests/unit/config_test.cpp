@@ -309,7 +309,7 @@ TEST_F(ConfigLoad, DefaultsArePresentForEveryKey) {
   EXPECT_TRUE(settings.section("frontend").get_list("origins").empty());
   EXPECT_TRUE(settings.entries("proxy").empty());
   EXPECT_TRUE(settings.entries("sentry.projects").empty());
-  EXPECT_TRUE(settings.warnings().empty());
+  EXPECT_TRUE(settings.warnings.empty());
   for (const SectionSpec& spec : schema_.sections()) {
     if (spec.repeated) continue;
     for (const KeySpec& key_spec : spec.keys) {
@@ -604,13 +604,13 @@ TEST_F(ConfigLoad, RateOutsideRangeIsClampedWithWarning) {
   sources.environment = {{"EDGEWATCH_FRONTEND_SAMPLE_RATE", "-0.5"}};
   Settings settings = load_toml("[frontend]\nsample_rate = 1.5\n");
   EXPECT_DOUBLE_EQ(settings.section("frontend").get_double("sample_rate"), 1.0);
-  ASSERT_EQ(settings.warnings().size(), 1u);
-  EXPECT_EQ(settings.warnings()[0], "frontend.sample_rate: 1.5 is outside [0, 1]; clamped to 1");
+  ASSERT_EQ(settings.warnings.size(), 1u);
+  EXPECT_EQ(settings.warnings[0], "frontend.sample_rate: 1.5 is outside [0, 1]; clamped to 1");
 
   settings = load(schema_, sources);
   EXPECT_DOUBLE_EQ(settings.section("frontend").get_double("sample_rate"), 0.0);
-  ASSERT_EQ(settings.warnings().size(), 1u);
-  EXPECT_EQ(settings.warnings()[0],
+  ASSERT_EQ(settings.warnings.size(), 1u);
+  EXPECT_EQ(settings.warnings[0],
             "frontend.sample_rate: -0.5 is outside [0, 1]; clamped to 0 (from "
             "EDGEWATCH_FRONTEND_SAMPLE_RATE)");
 }

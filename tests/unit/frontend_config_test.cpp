@@ -79,8 +79,8 @@ trusted_domains = ["cdn.example.com", "*.example.org", "localhost:5173"]
 TEST(FrontendConfig, SampleRateIsClampedWithAWarning) {
   Loaded l = load("[frontend]\nsample_rate = 1.5\n");
   EXPECT_TRUE(l.problems.empty());
-  ASSERT_EQ(l.settings.warnings().size(), 1u);
-  EXPECT_NE(l.settings.warnings()[0].find("frontend.sample_rate: 1.5 is outside [0, 1]"),
+  ASSERT_EQ(l.settings.warnings.size(), 1u);
+  EXPECT_NE(l.settings.warnings[0].find("frontend.sample_rate: 1.5 is outside [0, 1]"),
             std::string::npos);
   EXPECT_NE(environment_config_json(l.settings.section("frontend")).find("\"sampleRate\":1.0"),
             std::string::npos);
