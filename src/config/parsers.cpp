@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/internal.h"
 #include "util/ascii.h"
+#include "util/json_text.h"
 
 extern char** environ;  // NOLINT: POSIX, declared here so we do not rely on _GNU_SOURCE
 
@@ -298,36 +299,11 @@ std::map<std::string, std::string> process_environment() {
 
 namespace internal {
 
+// JSON's string escaping is also a valid TOML basic string (control characters and DEL as
+// \uXXXX), and keeps what it quotes valid UTF-8.
 std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-          std::array<char, 8> escape{};
-          std::snprintf(escape.data(), escape.size(), "\\u%04x", static_cast<unsigned char>(c));
-          out += escape.data();
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+  std::string out;
+  append_json_string(out, text);
   return out;
 }
 

@@ -1,14 +1,9 @@
 #include "static/path.h"
 
+#include "util/hex.h"
+
 namespace ew::static_files {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool forbidden_byte(unsigned char c) {
   return c < 0x20 || c == 0x7f || c == '\\';

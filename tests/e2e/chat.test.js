@@ -232,8 +232,18 @@ describe('example chat app through edgewatch in Chromium', () => {
     await page.fill('[data-testid="message-input"]', 'observed');
     await page.click('[data-testid="send"]');
     await page.locator('[data-testid="assistant-message"] .meta').waitFor({ timeout: 20000 });
-    await sleep(2000);
+    // Reported once the SDK flushes (every 500 ms here): the chat request's own timing.
+    assert.ok(
+      await poll(() =>
+        ingestRequests.some(
+          (r) => r.url.endsWith('/api/monitoring/metrics') && r.body.includes('/api/chat'),
+        ),
+      ),
+      'the chat request is reported',
+    );
+    await sleep(1000); // one more flush interval, for what the page had queued with it
     const settled = ingestRequests.length;
+    // The observation window is the test: an idle page must stay silent for ten flush intervals.
     await sleep(5000);
     const metrics = ingestRequests
       .filter((r) => r.url.endsWith('/api/monitoring/metrics'))

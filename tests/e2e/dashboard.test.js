@@ -192,7 +192,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
     for (let i = 0; i < 30; i++) {
       await fetch(`${stack.url}/`).then((r) => r.text());
       if (i % 10 === 0) await fetch(`${stack.url}/no-such-page.js`).then((r) => r.text());
-      await sleep(100);
+      await sleep(100); // pacing: the requests spread over several samples
     }
 
     const shots = process.env.EW_UPDATE_SCREENSHOTS === '1' ? path.join(repo, 'docs/screenshots') : null;
@@ -213,7 +213,7 @@ describe('dashboard', { timeout: 180_000 }, () => {
       }
       await page.locator(view.ready).first().waitFor({ timeout: 15000 });
       await page.waitForFunction(() => !document.querySelector('.banner'));
-      await sleep(1200); // charts settle after a refresh or two
+      await sleep(1200); // charts animate in after data arrives; no event marks the end
       const file = screenshotPath(`dashboard-${view.name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       if (shots) copyFileSync(file, path.join(shots, `dashboard-${view.name}.png`));
