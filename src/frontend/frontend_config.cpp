@@ -1,5 +1,7 @@
 #include "frontend/frontend_config.h"
 
+#include "util/hex.h"
+
 #include <openssl/sha.h>
 
 #include <filesystem>
@@ -212,13 +214,7 @@ std::string environment_config_json(const config::Table& f) {
 std::string etag_for(const std::string& body) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(body.data()), body.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string tag = "\"";
-  for (int i = 0; i < 8; ++i) {
-    tag += kHex[digest[i] >> 4];
-    tag += kHex[digest[i] & 0xf];
-  }
-  return tag + "\"";
+  return "\"" + to_hex(digest, 8) + "\"";
 }
 
 bool etag_matches(std::string_view header, std::string_view etag) {

@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "util/ascii.h"
+#include "util/base64.h"
 
 namespace ew::outbound {
 namespace {
@@ -249,14 +250,6 @@ std::string host_header(const config::Url& url, bool tls) {
   return host;
 }
 
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
 // Sends the request and reads the head, then the body unless the status has none.
 HttpResult exchange(const HttpRequest& request, bool read_body) {
   HttpResult result;
@@ -350,7 +343,7 @@ std::string websocket_accept(std::string_view key) {
   std::string text = std::string(key) + std::string(kGuid);
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return base64(digest, sizeof digest);
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 HttpResult websocket_handshake(const std::string& url, std::chrono::milliseconds timeout) {
@@ -358,7 +351,8 @@ HttpResult websocket_handshake(const std::string& url, std::chrono::milliseconds
   if (RAND_bytes(nonce, sizeof nonce) != 1) {
     for (auto& b : nonce) b = static_cast<unsigned char>(std::rand());
   }
-  std::string key = base64(nonce, sizeof nonce);
+  std::string key =
+      base64_encode(std::string_view(reinterpret_cast<const char*>(nonce), sizeof nonce));
   HttpRequest request;
   request.url = url;
   request.timeout = timeout;

@@ -1,5 +1,8 @@
 #include "static/digest.h"
 
+#include "util/base64.h"
+#include "util/hex.h"
+
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -13,16 +16,6 @@ struct CtxFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 using Ctx = std::unique_ptr<EVP_MD_CTX, CtxFree>;
-
-std::string to_hex(const unsigned char* bytes, unsigned len) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<std::size_t>(len) * 2, '\0');
-  for (unsigned i = 0; i < len; ++i) {
-    out[2 * i] = kHex[bytes[i] >> 4];
-    out[2 * i + 1] = kHex[bytes[i] & 15];
-  }
-  return out;
-}
 
 void digest(const EVP_MD* md, std::string_view data, unsigned char* out, unsigned& len) {
   Ctx ctx(EVP_MD_CTX_new());
@@ -63,10 +56,7 @@ std::string sha384_base64(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   digest(EVP_sha384(), data, md, len);
-  std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, static_cast<int>(len));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 }  // namespace ew::static_files
