@@ -417,7 +417,9 @@ TEST(StaticLargeCached, BodiesArriveWholeOnKeepAliveAndToSlowReaders) {
     ASSERT_TRUE(
         c.send("GET /poster.webp HTTP/1.1\r\nHost: x\r\n\r\n"
                "GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n"));
-    if (round == 1) ASSERT_TRUE(wait_until_sends_stall(c.fd()));  // a slow reader
+    if (round == 1) {
+      ASSERT_TRUE(wait_until_sends_stall(c.fd()));  // a slow reader
+    }
     HttpResponse big = c.read_response();
     ASSERT_TRUE(big.complete) << "round " << round;
     EXPECT_EQ(big.status, 200);
