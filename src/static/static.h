@@ -62,3 +62,11 @@ class EmbeddedSite {
 };
 
 }  // namespace ew::static_files
+
+// Shared with the build tools (src/tools: precompress, budget, sri), which compress, digest
+// and walk a dist/ exactly as the module does when it loads one.
+#include "static/compress.h"  // compress, encoding_suffix, the build-time levels
+#include "static/digest.h"    // sha384_base64 (Subresource Integrity)
+#include "static/mime.h"      // mime_for_path, file_extension
+#include "static/path.h"      // normalize_path
+#include "static/walk.h"      // walk_tree, real_path
