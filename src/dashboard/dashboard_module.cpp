@@ -6,11 +6,12 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/auth.h"
 #include "config/keys.h"
 #include "core/query.h"
-#include "dashboard/assets.h"
+#include "dashboard/embedded.h"
 #include "dashboard/traffic.h"
 #include "static/static.h"
 #include "util/time.h"
@@ -55,6 +56,36 @@ std::string session_cookie(std::string_view value, bool secure, std::int64_t max
   return c;
 }
 
+// The embedded build as a static site: the module's variants, validators, ranges and security
+// headers, with the policy the build's names call for. esbuild (dashboard/build.mjs) names
+// everything under assets/ "[name]-[hash]" with 8 characters of upper-case base32: cached for a
+// year. index.html names them, so it is revalidated; the rest (the icon) keeps an hour.
+std::shared_ptr<const static_files::EmbeddedSite> embedded_site(const config::Settings& settings) {
+  static_files::StaticOptions options;
+  if (settings.sections.find("static") != settings.sections.end()) {
+    const static_files::StaticOptions configured = static_files::static_options(settings);
+    options.security = configured.security;
+    options.trusted_proxies = configured.trusted_proxies;
+  }
+  options.hashed_name_pattern = R"(-[A-Z2-7]{8}(\.[A-Za-z0-9]+)+$)";
+  options.hashed_cache_control = "public, max-age=31536000, immutable";
+  options.html_cache_control = "no-cache";
+  options.default_cache_control = "public, max-age=3600";
+  options.spa_fallback = false;  // the routes name every file; a miss is a 404
+  // The bytes have no file time: they date from this start, which is never earlier than the
+  // build they came from, so If-Modified-Since cannot match an older dashboard's.
+  const std::int64_t started = now_ms() / 1000;
+  std::vector<static_files::MemoryFile> files;
+  for (const EmbeddedFile& f : embedded_files()) files.push_back({f.path, f.bytes, started});
+  return std::make_shared<const static_files::EmbeddedSite>(files, std::move(options));
+}
+
+// A missing file is not cached: the next deploy may bring it.
+Response without_stale_404(Response r) {
+  if (r.status == 404) r.add_header("Cache-Control", "no-store");
+  return r;
+}
+
 class DashboardModule final : public Module {
  public:
   explicit DashboardModule(DashboardWiring wiring) : wiring_(std::move(wiring)) {}
@@ -88,11 +119,7 @@ class DashboardModule final : public Module {
   void start(const config::Settings& settings, Registrar& registrar) override {
     const auto& s = settings.section("dashboard");
     if (!s.get_bool("enabled")) return;
-    static_files::SecurityHeaders security;
-    if (settings.sections.find("static") != settings.sections.end()) {
-      security = static_files::static_options(settings).security;
-    }
-    assets_ = std::make_shared<Assets>(security);
+    site_ = embedded_site(settings);
     const auto interval = s.get_duration("sample_interval");
     traffic_ = std::make_shared<TrafficHistory>(
         wiring_.traffic, wiring_.proxies, interval,
@@ -100,7 +127,7 @@ class DashboardModule final : public Module {
     register_routes(registrar.router());
     traffic_->start();
     registrar.on_stop([t = traffic_] { t->stop(); });
-    if (assets_->paths().empty()) {
+    if (embedded_files().empty()) {
       spdlog::warn("dashboard: no files embedded (dashboard/dist/ was empty at build time)");
     }
     spdlog::info("dashboard: at /_edgewatch/, login {}", auth::admin_token(settings).empty()
@@ -114,29 +141,21 @@ class DashboardModule final : public Module {
     files.name = "dashboard";
     files.operations = true;
     files.access_log = false;
-    auto assets = assets_;
-    auto index = [assets](Request& request, Responder& responder) {
-      responder.send(assets->serve("index.html", request));
+    auto site = site_;
+    auto index = [site](Request& request, Responder& responder) {
+      responder.send(without_stale_404(site->respond("/", request)));
     };
     router.exact(kGetHead, std::string(kBase), index, files);
     router.exact(kGetHead, std::string(kBase) + "/", index, files);
-    router.prefix(
-        kGetHead, std::string(kBase) + "/assets/",
-        [assets](Request& request, Responder& responder) {
-          // Paths are matched still percent-encoded; asset names never need encoding.
-          responder.send(assets->serve(request.path.substr(kBase.size() + 1), request));
-        },
-        files);
+    auto file = [site](Request& request, Responder& responder) {
+      responder.send(without_stale_404(site->respond(request.path.substr(kBase.size()), request)));
+    };
+    router.prefix(kGetHead, std::string(kBase) + "/assets/", file, files);
     // Top-level files besides index.html (the icon): exact routes, so that nothing else under
     // /_edgewatch/ is claimed.
-    for (const std::string& path : assets_->paths()) {
+    for (const std::string& path : site_->paths()) {
       if (path == "index.html" || path.find('/') != std::string::npos) continue;
-      router.exact(
-          kGetHead, std::string(kBase) + "/" + path,
-          [assets, path](Request& request, Responder& responder) {
-            responder.send(assets->serve(path, request));
-          },
-          files);
+      router.exact(kGetHead, std::string(kBase) + "/" + path, file, files);
     }
 
     RouteOptions login;
@@ -214,7 +233,7 @@ class DashboardModule final : public Module {
   }
 
   DashboardWiring wiring_;
-  std::shared_ptr<Assets> assets_;
+  std::shared_ptr<const static_files::EmbeddedSite> site_;
   std::shared_ptr<TrafficHistory> traffic_;
 };
 

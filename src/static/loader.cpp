@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "static/compress.h"
+#include "static/digest.h"
 #include "static/http_date.h"
 #include "static/mime.h"
 
@@ -137,41 +138,60 @@ void Loader::add_load_time_variants(Entry& entry, const LoadedFile& original, Lo
   }
 }
 
-std::unique_ptr<Entry> Loader::build_entry(const Pending& pending,
+std::unique_ptr<Entry> Loader::build_entry(std::string_view url, const LoadedFile& original,
+                                           const Pending* pending,
                                            std::vector<std::string>& warnings, LoadStats& stats) {
-  std::string error;
-  std::shared_ptr<const LoadedFile> original =
-      cache_.load(pending.file->real_path, options_.max_cached_file_size, &error);
-  if (!original) {
-    warnings.push_back(error);
-    ++stats.skipped;
-    return nullptr;
-  }
-  MimeInfo mime = mime_for_path(pending.file->url);
+  MimeInfo mime = mime_for_path(url);
   auto entry = std::make_unique<Entry>();
-  entry->mtime = original->mtime;
-  entry->last_modified = format_http_date(original->mtime);
+  entry->mtime = original.mtime;
+  entry->last_modified = format_http_date(original.mtime);
   entry->content_type = mime.type;
-  entry->hash = original->sha256.substr(0, kEtagHashChars);
+  entry->hash = original.sha256.substr(0, kEtagHashChars);
   Variant& identity = entry->variants[encoding_index(Encoding::kIdentity)];
-  identity.body = body_of(*original);
+  identity.body = body_of(original);
   identity.etag = etag_for(entry->hash, Encoding::kIdentity);
   entry->available = encoding_bit(Encoding::kIdentity);
   for (Encoding e : kCodings) {
-    const FoundFile* sibling = pending.siblings[encoding_index(e)];
-    if (sibling) add_sibling(*entry, e, *original, *sibling, warnings, stats);
+    const FoundFile* sibling = pending ? pending->siblings[encoding_index(e)] : nullptr;
+    if (sibling) add_sibling(*entry, e, original, *sibling, warnings, stats);
   }
   // Only text benefits; already-compressed formats (png, woff2, ...) are never recompressed.
-  if (mime.compressible && original->in_memory() && original->size >= options_.compress_min_size) {
-    add_load_time_variants(*entry, *original, stats);
+  if (mime.compressible && original.in_memory() && original.size >= options_.compress_min_size) {
+    add_load_time_variants(*entry, original, stats);
   }
   ++stats.files;
-  if (original->in_memory()) {
-    stats.memory_bytes += original->size;
+  if (original.in_memory()) {
+    stats.memory_bytes += original.size;
   } else {
     ++stats.streamed;
   }
   return entry;
+}
+
+void Loader::add_entry(Snapshot& snapshot, std::string_view url, std::unique_ptr<Entry> entry,
+                       const SecurityLines& security) const {
+  bool varies = entry->available != encoding_bit(Encoding::kIdentity);
+  build_headers(*entry, url, varies ? "Accept-Encoding" : "", security);
+  snapshot.files.emplace(std::string(url), entry.get());
+  if (last_segment(url) == kIndexName) {
+    std::string dir(url.substr(0, url.size() - kIndexName.size()));  // "/" or "/docs/"
+    if (dir.size() > 1) snapshot.index_dirs.emplace(dir.substr(0, dir.size() - 1));
+    snapshot.files.emplace(std::move(dir), entry.get());
+  }
+  snapshot.entries.push_back(std::move(entry));
+}
+
+void Loader::finish(Snapshot& snapshot, const SecurityLines& security) const {
+  if (auto it = snapshot.files.find(std::string_view("/index.html")); it != snapshot.files.end()) {
+    // The SPA fallback answers depending on Accept as well, so shared caches must know that.
+    auto fallback = std::make_unique<Entry>(*it->second);
+    bool varies = fallback->available != encoding_bit(Encoding::kIdentity);
+    build_headers(*fallback, "/index.html", varies ? "Accept-Encoding, Accept" : "Accept",
+                  security);
+    snapshot.fallback = fallback.get();
+    snapshot.entries.push_back(std::move(fallback));
+  }
+  snapshot.error_headers = build_error_headers(security);
 }
 
 std::shared_ptr<Snapshot> Loader::load(std::vector<std::string>& warnings, std::string* error) {
@@ -211,32 +231,40 @@ std::shared_ptr<Snapshot> Loader::load(std::vector<std::string>& warnings, std::
   cache_.begin_load();
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (sibling[i]) continue;
-    std::unique_ptr<Entry> entry = build_entry(pending[i], warnings, snapshot->stats);
-    if (!entry) continue;
-    std::string_view url = pending[i].file->url;
-    bool varies = entry->available != encoding_bit(Encoding::kIdentity);
-    build_headers(*entry, url, varies ? "Accept-Encoding" : "", security);
-    snapshot->files.emplace(std::string(url), entry.get());
-    if (last_segment(url) == kIndexName) {
-      std::string dir(url.substr(0, url.size() - kIndexName.size()));  // "/" or "/docs/"
-      if (dir.size() > 1) snapshot->index_dirs.emplace(dir.substr(0, dir.size() - 1));
-      snapshot->files.emplace(std::move(dir), entry.get());
+    const FoundFile& file = *pending[i].file;
+    std::string load_error;
+    std::shared_ptr<const LoadedFile> original =
+        cache_.load(file.real_path, options_.max_cached_file_size, &load_error);
+    if (!original) {
+      warnings.push_back(load_error);
+      ++snapshot->stats.skipped;
+      continue;
     }
-    snapshot->entries.push_back(std::move(entry));
+    add_entry(*snapshot, file.url,
+              build_entry(file.url, *original, &pending[i], warnings, snapshot->stats), security);
   }
   cache_.end_load();
+  finish(*snapshot, security);
+  return snapshot;
+}
 
-  if (auto it = snapshot->files.find(std::string_view("/index.html"));
-      it != snapshot->files.end()) {
-    // The SPA fallback answers depending on Accept as well, so shared caches must know that.
-    auto fallback = std::make_unique<Entry>(*it->second);
-    bool varies = fallback->available != encoding_bit(Encoding::kIdentity);
-    build_headers(*fallback, "/index.html", varies ? "Accept-Encoding, Accept" : "Accept",
-                  security);
-    snapshot->fallback = fallback.get();
-    snapshot->entries.push_back(std::move(fallback));
+std::shared_ptr<Snapshot> Loader::load_files(std::span<const MemoryFile> files,
+                                             std::vector<std::string>& warnings) {
+  auto snapshot = std::make_shared<Snapshot>();
+  SecurityLines security = format_security_lines(options_.security);
+  cache_.begin_load();
+  for (const MemoryFile& file : files) {
+    std::string url = "/" + std::string(file.path);
+    LoadedFile original;
+    original.content = make_blob(std::string(file.bytes));
+    original.size = file.bytes.size();
+    original.mtime = file.mtime;
+    original.sha256 = sha256_hex(file.bytes);
+    add_entry(*snapshot, url, build_entry(url, original, nullptr, warnings, snapshot->stats),
+              security);
   }
-  snapshot->error_headers = build_error_headers(security);
+  cache_.end_load();
+  finish(*snapshot, security);
   return snapshot;
 }
 

@@ -1,5 +1,6 @@
 #include "static/site.h"
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <stdexcept>
@@ -50,7 +51,20 @@ ReloadReport StaticSite::reload() {
   ReloadReport report;
   auto started = std::chrono::steady_clock::now();
   std::lock_guard reload_lock(reload_mutex_);
-  std::shared_ptr<Snapshot> fresh = loader_.load(report.warnings, &report.error);
+  publish(loader_.load(report.warnings, &report.error), report, started);
+  return report;
+}
+
+ReloadReport StaticSite::load_files(std::span<const MemoryFile> files) {
+  ReloadReport report;
+  auto started = std::chrono::steady_clock::now();
+  std::lock_guard reload_lock(reload_mutex_);
+  publish(loader_.load_files(files, report.warnings), report, started);
+  return report;
+}
+
+void StaticSite::publish(std::shared_ptr<Snapshot> fresh, ReloadReport& report,
+                         std::chrono::steady_clock::time_point started) {
   if (fresh) {
     fresh->generation = next_generation.fetch_add(1);
     report.stats = fresh->stats;
@@ -64,7 +78,6 @@ ReloadReport StaticSite::reload() {
   }
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return report;
 }
 
 std::shared_ptr<const Snapshot> StaticSite::snapshot() const {
@@ -83,6 +96,10 @@ const Snapshot& StaticSite::current() const {
 }
 
 Response StaticSite::respond(const Request& request) const {
+  return respond(request, request.path);
+}
+
+Response StaticSite::respond(const Request& request, std::string_view raw_path) const {
   const Snapshot& snapshot = current();
   RequestFields fields = scan_fields(request);
   bool hsts = wants_hsts(request, fields, options_, trusted_proxies_);
@@ -90,7 +107,7 @@ Response StaticSite::respond(const Request& request) const {
   // Reused across requests on this thread: decoding a path allocates nothing once warm.
   thread_local std::string scratch;
   std::string_view path;
-  if (normalize_path(request.path, scratch, path) != PathVerdict::kOk) {
+  if (normalize_path(raw_path, scratch, path) != PathVerdict::kOk) {
     return error_reply(ctx, 400, "bad_path", "the request path is malformed");
   }
   return serve_path(ctx, path);
@@ -98,6 +115,26 @@ Response StaticSite::respond(const Request& request) const {
 
 void StaticSite::handle(Request& request, Responder& responder) const {
   responder.send(respond(request));
+}
+
+EmbeddedSite::EmbeddedSite(std::span<const MemoryFile> files, StaticOptions options)
+    : site_(std::make_unique<StaticSite>(std::move(options))) {
+  site_->load_files(files);
+}
+
+EmbeddedSite::~EmbeddedSite() = default;
+
+Response EmbeddedSite::respond(std::string_view path, const Request& request) const {
+  return site_->respond(request, path);
+}
+
+std::vector<std::string> EmbeddedSite::paths() const {
+  std::vector<std::string> out;
+  for (const auto& [url, entry] : site_->snapshot()->files) {
+    if (!url.ends_with('/')) out.push_back(url.substr(1));  // not a directory's index.html
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace ew::static_files

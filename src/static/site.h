@@ -7,9 +7,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,16 +39,23 @@ class StaticSite {
 
   // Reads the tree and publishes it atomically. On failure the published tree is unchanged.
   ReloadReport reload();
+  // Publishes the given files instead of the root's (for an EmbeddedSite; always succeeds).
+  ReloadReport load_files(std::span<const MemoryFile> files);
 
   // The Handler body: answers one GET or HEAD request.
   void handle(Request& request, Responder& responder) const;
   Response respond(const Request& request) const;
+  // The same for `raw_path` (percent-encoded, relative to the site) instead of request.path.
+  Response respond(const Request& request, std::string_view raw_path) const;
 
   std::shared_ptr<const Snapshot> snapshot() const;
   const StaticOptions& options() const { return options_; }
 
  private:
   const Snapshot& current() const;
+  // Publishes `fresh` (when set) and fills in the report; under reload_mutex_.
+  void publish(std::shared_ptr<Snapshot> fresh, ReloadReport& report,
+               std::chrono::steady_clock::time_point started);
 
   const StaticOptions options_;
   CidrSet trusted_proxies_;

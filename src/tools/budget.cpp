@@ -6,9 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "static/compress.h"
-#include "static/mime.h"
-#include "static/walk.h"
+#include "static/static.h"
 #include "tools/file_io.h"
 #include "tools/html_scan.h"
 #include "tools/parallel.h"

@@ -3,7 +3,7 @@
 #include <cctype>
 
 #include "core/http.h"
-#include "static/path.h"
+#include "static/static.h"
 
 namespace ew::tools {
 

@@ -8,9 +8,7 @@
 #include <mutex>
 #include <ostream>
 
-#include "static/compress.h"
-#include "static/mime.h"
-#include "static/walk.h"
+#include "static/static.h"
 #include "tools/file_io.h"
 #include "tools/parallel.h"
 

@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "core/http.h"
-#include "static/digest.h"
+#include "static/static.h"
 #include "tools/file_io.h"
 #include "tools/html_scan.h"
 
@@ -26,8 +26,8 @@ std::string rewrite_tag(std::string_view html, const HtmlTag& tag, const std::st
     std::string_view written = html.substr(a.begin, a.end - a.begin);
     if (!written.empty() && !is_html_space(written.front())) out.push_back(' ');
     out.append(written);
-    bool unquoted_empty = a.has_value && a.value.empty() && !written.ends_with('"') &&
-                          !written.ends_with('\'');
+    bool unquoted_empty =
+        a.has_value && a.value.empty() && !written.ends_with('"') && !written.ends_with('\'');
     if (unquoted_empty) out.append("\"\"");
   }
   if (tag.find("crossorigin") == nullptr) out.append(" crossorigin=\"anonymous\"");

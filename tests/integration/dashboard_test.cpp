@@ -192,9 +192,42 @@ TEST_F(Dashboard, ServesTheEmbeddedFilesWithTypesCacheAndSecurityHeaders) {
   EXPECT_EQ(icon.status, 200);
   EXPECT_EQ(icon.header("content-type"), "image/svg+xml; charset=utf-8");
 
-  EXPECT_EQ(http(port(), "GET", "/_edgewatch/assets/missing-ABCDEFGH.js").status, 404);
+  HttpResponse missing = http(port(), "GET", "/_edgewatch/assets/missing-ABCDEFGH.js");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.header("cache-control"), "no-store");
   // The dashboard claims no more than its own paths: the API still answers as the API.
   EXPECT_EQ(http(port(), "GET", "/_edgewatch/api/issues").status, 401);
+}
+
+// The files are answered by the static module's code, so they get what a [static] root gets.
+TEST_F(Dashboard, AnswersRangesAndConditionalRequestsAsTheStaticModuleDoes) {
+  HttpResponse index = http(port(), "GET", "/_edgewatch/");
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(index.body, m, std::regex(R"re(src="(/_edgewatch/assets/[^"]+\.js)")re")));
+  const std::string js = m[1];
+  const std::string whole = http(port(), "GET", js).body;
+
+  HttpResponse part = http(port(), "GET", js, {"Range: bytes=100-199", "Accept-Encoding: br"});
+  ASSERT_EQ(part.status, 206);
+  EXPECT_EQ(part.body, whole.substr(100, 100));
+  EXPECT_EQ(part.header("content-range"), "bytes 100-199/" + std::to_string(whole.size()));
+  EXPECT_EQ(part.header("content-encoding"), "");
+
+  // A cached brotli copy revalidated with a list of weak tags.
+  HttpResponse br = http(port(), "GET", js, {"Accept-Encoding: br"});
+  const std::string tag = br.header("etag");
+  ASSERT_TRUE(tag.ends_with("-br\"")) << tag;
+  HttpResponse same =
+      http(port(), "GET", js, {"Accept-Encoding: br", "If-None-Match: W/\"old\", W/" + tag});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.header("cache-control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(http(port(), "GET", js, {"If-Match: \"other\""}).status, 412);
+  EXPECT_FALSE(index.header("last-modified").empty());
+  EXPECT_EQ(
+      http(port(), "GET", "/_edgewatch/", {"If-Modified-Since: " + index.header("last-modified")})
+          .status,
+      304);
 }
 
 TEST(DashboardWithoutToken, LoginIsDisabled) {
