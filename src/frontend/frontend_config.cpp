@@ -217,21 +217,6 @@ std::string etag_for(const std::string& body) {
   return "\"" + to_hex(digest, 8) + "\"";
 }
 
-bool etag_matches(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-    if (item == "*") return true;
-    if (item.starts_with("W/")) item.remove_prefix(2);  // If-None-Match compares weakly
-    if (item == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 }  // namespace ew::frontend
 
 namespace ew::frontend {

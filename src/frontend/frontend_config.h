@@ -34,7 +34,5 @@ std::string shadow_notice(const ShadowedFile& shadowed, const std::string& path)
 
 // A strong ETag for a body: a quoted hash.
 std::string etag_for(const std::string& body);
-// True when an If-None-Match value ("*", or a list of possibly weak tags) matches `etag`.
-bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
 }  // namespace ew::frontend

@@ -1,5 +1,7 @@
 #include "frontend/frontend.h"
 
+#include "core/etag.h"
+
 #include <atomic>
 #include <memory>
 
@@ -54,7 +56,7 @@ class FrontendModule final : public Module {
         [current = current_](Request& request, Responder& responder) {
           std::shared_ptr<const Published> p = current->load();
           Response response(200);
-          if (frontend::etag_matches(request.header("If-None-Match"), p->etag)) {
+          if (if_none_match_hits(request.header("If-None-Match"), p->etag)) {
             response.status = 304;
             response.add_header_block({p->not_modified_headers, *p->not_modified_headers});
           } else {

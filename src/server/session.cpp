@@ -645,8 +645,11 @@ std::string_view Session::State::body_of(const Response& response) const {
   return response.shared_body ? response.shared_body->bytes : std::string_view(response.body);
 }
 
-// The answer is counted as it starts to go out, so that a scrape of /metrics made after a client
-// has seen an answer always includes it (its duration: until the answer was ready to send).
+// A handler's answer is counted as it starts to go out, so that a scrape of /metrics made after a
+// client has seen the answer always includes it (its duration: until the answer was ready to
+// send). A stream route (the gateway) is counted in serve_stream() when the stream ends, so that
+// its duration covers the whole stream: a scrape racing the last bytes of a streamed answer can
+// miss it by that long.
 void Session::State::count_response(const Response& response) {
   worker.shared.traffic->record(route_name, route_operations, response.status,
                                 Clock::now() - started);

@@ -4,15 +4,13 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/etag.h"
+
 namespace ew::static_files {
 
-// If-None-Match: true when the list is "*" or holds a tag equal to `etag` under weak
-// comparison (a W/ prefix on either side is ignored). A malformed list never matches.
-bool if_none_match_hits(std::string_view header, std::string_view etag);
-
-// If-Match: true when the list is "*" or holds a tag equal to `etag` under strong comparison
-// (weak tags never match).
-bool if_match_hits(std::string_view header, std::string_view etag);
+// The entity-tag lists, as every module compares them.
+using ::ew::if_match_hits;
+using ::ew::if_none_match_hits;
 
 // If-Range: true when the Range may be honoured. An entity-tag must match `etag` strongly; an
 // HTTP date must equal the representation's Last-Modified exactly (a date is only a strong

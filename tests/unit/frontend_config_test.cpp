@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/etag.h"
 #include "frontend/frontend_config.h"
 
 namespace ew::frontend {
@@ -150,11 +151,11 @@ TEST(FrontendConfig, ETags) {
   EXPECT_EQ(tag.size(), 18u);
   EXPECT_EQ(tag.front(), '"');
   EXPECT_NE(tag, etag_for("{ }"));
-  EXPECT_TRUE(etag_matches(tag, tag));
-  EXPECT_TRUE(etag_matches("\"other\", W/" + tag, tag));
-  EXPECT_TRUE(etag_matches("*", tag));
-  EXPECT_FALSE(etag_matches("\"other\"", tag));
-  EXPECT_FALSE(etag_matches("", tag));
+  EXPECT_TRUE(if_none_match_hits(tag, tag));
+  EXPECT_TRUE(if_none_match_hits("\"other\", W/" + tag, tag));
+  EXPECT_TRUE(if_none_match_hits("*", tag));
+  EXPECT_FALSE(if_none_match_hits("\"other\"", tag));
+  EXPECT_FALSE(if_none_match_hits("", tag));
 }
 
 }  // namespace

@@ -22,12 +22,12 @@ const std::string kScript = [] {
 }();
 const std::string kPage = "<!doctype html><script src=\"/assets/app-NO3U5TRD.js\"></script>";
 const std::string kIcon = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
-constexpr std::int64_t kMtime = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
+constexpr std::int64_t kEmbeddedMtime = 1'700'000'000;  // Tue, 14 Nov 2023 22:13:20 GMT
 
 EmbeddedSite make_site() {
-  const std::vector<MemoryFile> files = {{"index.html", kPage, kMtime},
-                                         {"assets/app-NO3U5TRD.js", kScript, kMtime},
-                                         {"favicon.svg", kIcon, kMtime}};
+  const std::vector<MemoryFile> files = {{"index.html", kPage, kEmbeddedMtime},
+                                         {"assets/app-NO3U5TRD.js", kScript, kEmbeddedMtime},
+                                         {"favicon.svg", kIcon, kEmbeddedMtime}};
   StaticOptions options;
   options.hashed_name_pattern = R"(-[A-Z2-7]{8}(\.[A-Za-z0-9]+)+$)";
   options.spa_fallback = false;
