@@ -113,13 +113,14 @@ int main(int argc, char** argv) {
     std::cerr << "orchestrator: cannot listen on " << listen << ": " << ec.message() << std::endl;
     return 1;
   }
+  // Before the port is announced: a signal sent as soon as it is must find the handler.
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const error_code&, int) { ioc.stop(); });
   auto local = acceptor.local_endpoint();
   std::string host = local.address().to_string();
   if (local.address().is_v6()) host = "[" + host + "]";
   std::cerr << "orchestrator listening on http://" << host << ":" << local.port() << std::endl;
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const error_code&, int) { ioc.stop(); });
   net::co_spawn(ioc, accept_loop(acceptor, state), report);
   ioc.run();
   return 0;

@@ -1,14 +1,13 @@
 #include "proxy/connection_pool.h"
 
-#include "net/peek.h"
-
 namespace ew::proxy {
 namespace {
 
 // An idle upstream connection is only worth reusing when the peer has not closed it and has
-// not sent anything unasked (which would corrupt the next response).
-bool still_open(boost::asio::ip::tcp::socket& socket) {
-  return peek_peer(socket.native_handle()) == Peeked::kNothing;
+// not sent anything unasked (which would corrupt the next response; on TLS that includes a
+// close_notify, so such a connection is dropped too).
+bool still_open(const ew::net::ByteStream& stream) {
+  return stream.peek() == Peeked::kNothing;
 }
 
 }  // namespace
@@ -18,23 +17,22 @@ ConnectionPool& ConnectionPool::local() {
   return pool;
 }
 
-std::optional<boost::asio::ip::tcp::socket> ConnectionPool::take(const Upstream* upstream) {
+std::optional<ew::net::ByteStream> ConnectionPool::take(const Upstream* upstream) {
   auto it = idle_.find(upstream);
   if (it == idle_.end()) return std::nullopt;
-  auto& sockets = it->second;
-  while (!sockets.empty()) {
-    boost::asio::ip::tcp::socket socket = std::move(sockets.back());
-    sockets.pop_back();
-    if (still_open(socket)) return socket;
+  auto& streams = it->second;
+  while (!streams.empty()) {
+    ew::net::ByteStream stream = std::move(streams.back());
+    streams.pop_back();
+    if (still_open(stream)) return stream;
   }
   return std::nullopt;
 }
 
-void ConnectionPool::put(const Upstream* upstream, boost::asio::ip::tcp::socket socket,
-                         std::size_t limit) {
-  auto& sockets = idle_[upstream];
-  if (sockets.size() >= limit) return;  // the socket closes as it goes out of scope
-  sockets.push_back(std::move(socket));
+void ConnectionPool::put(const Upstream* upstream, ew::net::ByteStream stream, std::size_t limit) {
+  auto& streams = idle_[upstream];
+  if (streams.size() >= limit) return;  // the stream closes as it goes out of scope
+  streams.push_back(std::move(stream));
 }
 
 }  // namespace ew::proxy

@@ -1,14 +1,13 @@
 // Idle keep-alive connections to upstreams, per worker thread (each worker runs one
-// io_context, so a thread-local pool never shares a socket across event loops).
+// io_context, so a thread-local pool never shares a connection across event loops). The pool
+// holds byte streams, plain or TLS alike.
 #pragma once
 
-// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
-#include <utility>
-
-#include <boost/asio/ip/tcp.hpp>
 #include <optional>
 #include <unordered_map>
 #include <vector>
+
+#include "net/byte_stream.h"
 
 namespace ew::proxy {
 
@@ -19,12 +18,12 @@ class ConnectionPool {
   static ConnectionPool& local();
 
   // A pooled connection that still looks alive, or nullopt.
-  std::optional<boost::asio::ip::tcp::socket> take(const Upstream* upstream);
+  std::optional<ew::net::ByteStream> take(const Upstream* upstream);
   // Keeps the connection for reuse unless the pool for this upstream is full.
-  void put(const Upstream* upstream, boost::asio::ip::tcp::socket socket, std::size_t limit);
+  void put(const Upstream* upstream, ew::net::ByteStream stream, std::size_t limit);
 
  private:
-  std::unordered_map<const Upstream*, std::vector<boost::asio::ip::tcp::socket>> idle_;
+  std::unordered_map<const Upstream*, std::vector<ew::net::ByteStream>> idle_;
 };
 
 }  // namespace ew::proxy

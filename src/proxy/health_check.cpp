@@ -7,7 +7,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,34 +18,32 @@
 #include <spdlog/spdlog.h>
 
 #include "net/with_ec.h"
+#include "proxy/upstream_connection.h"
 #include "proxy/watchdog.h"
 
 namespace ew::proxy {
 namespace {
 
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
 using boost::system::error_code;
+using ew::net::ByteStream;
 
 // One probe: true when the health path answers 2xx or 3xx within the timeout.
 net::awaitable<bool> probe(Upstream& upstream, const HealthCheckOptions& options) {
   auto executor = co_await net::this_coro::executor;
-  tcp::socket socket(executor);
-  auto watchdog = Watchdog::start(executor, [&socket] {
-    error_code ignored;
-    socket.close(ignored);
+  ByteStream stream(executor);
+  bool timed_out = false;
+  auto watchdog = Watchdog::start(executor, [&stream, &timed_out] {
+    timed_out = true;
+    stream.close();
   });
   watchdog->arm(options.timeout);
-  error_code ec;
-  tcp::resolver resolver(executor);
-  std::string port = std::to_string(upstream.port());
-  auto endpoints = co_await resolver.async_resolve(upstream.host(), port, with_ec(ec));
-  if (!ec) co_await net::async_connect(socket, endpoints, with_ec(ec));
+  error_code ec = co_await open_upstream(stream, upstream, timed_out);
   std::string request = "GET " + options.path + " HTTP/1.1\r\nHost: " + upstream.host() +
                         "\r\nUser-Agent: edgewatch-health-check\r\nConnection: close\r\n\r\n";
-  if (!ec) co_await net::async_write(socket, net::buffer(request), with_ec(ec));
+  if (!ec) co_await net::async_write(stream, net::buffer(request), with_ec(ec));
   net::streambuf response;
-  if (!ec) co_await net::async_read_until(socket, response, "\r\n", with_ec(ec));
+  if (!ec) co_await net::async_read_until(stream, response, "\r\n", with_ec(ec));
   watchdog->stop();
   if (ec || response.size() < 12) co_return false;
   std::string status_line(net::buffers_begin(response.data()),

@@ -1,12 +1,13 @@
-// The /api/ gateway as a connection-level handler: it takes the client socket after the
-// request header, so request and response bodies stream through without being held whole.
+// The /api/ gateway as a stream handler (net/exchange.h): it reads the request body and writes
+// the answer piece by piece, so request and response bodies stream through without being held
+// whole, whatever protocol the client speaks.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "net/handoff.h"
+#include "net/exchange.h"
 #include "proxy/upstream.h"
 
 namespace ew::proxy {
@@ -28,7 +29,7 @@ struct RouteConfig {
 class ProxyHandler final : public StreamHandler {
  public:
   ProxyHandler(RouteConfig config, std::shared_ptr<Pool> pool, std::shared_ptr<RetryBudget> budget);
-  boost::asio::awaitable<void> serve(StreamContext& context) override;
+  boost::asio::awaitable<void> serve(StreamExchange& exchange) override;
 
   const RouteConfig& config() const { return config_; }
   Pool& pool() { return *pool_; }

@@ -8,10 +8,12 @@
 #include <utility>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <string>
+
+#include "net/byte_stream.h"
 
 namespace ew::proxy {
 
@@ -20,13 +22,12 @@ struct TunnelStats {
   std::uint64_t to_b = 0;  // bytes delivered to b
 };
 
-// Relays until both directions finished or either failed. Bytes already buffered for a side
-// (read past an HTTP header) are delivered first. Each read moves `deadline` to now +
-// idle_timeout; the caller enforces it (the server's sweep), by closing either socket, which
+// Relays until both directions finished or either failed. Bytes already read from a side
+// (past an HTTP header) are delivered first. Each read moves `deadline` to now +
+// idle_timeout; the caller enforces it (the server's sweep), by closing either stream, which
 // ends the tunnel: no timer of its own per tunnel.
-boost::asio::awaitable<TunnelStats> tunnel(boost::asio::ip::tcp::socket& a,
-                                           boost::beast::flat_buffer& a_pending,
-                                           boost::asio::ip::tcp::socket& b,
+boost::asio::awaitable<TunnelStats> tunnel(ew::net::ByteStream& a, std::string a_pending,
+                                           ew::net::ByteStream& b,
                                            boost::beast::flat_buffer& b_pending,
                                            std::chrono::steady_clock::time_point& deadline,
                                            std::chrono::milliseconds idle_timeout);

@@ -14,6 +14,10 @@
 
 #include "telemetry/histogram.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace ew::proxy {
 
 using Clock = std::chrono::steady_clock;
@@ -92,6 +96,13 @@ class Admission {
   bool settled_ = false;
 };
 
+// How the gateway speaks TLS to an https:// upstream.
+struct UpstreamTls {
+  bool enabled = false;
+  bool verify = true;  // off only for self-signed test upstreams, by explicit choice
+  std::shared_ptr<boost::asio::ssl::context> context;
+};
+
 class Upstream {
  public:
   Upstream(std::string url, std::string host, std::uint16_t port, std::string base_path,
@@ -102,6 +113,8 @@ class Upstream {
   std::uint16_t port() const { return port_; }
   const std::string& base_path() const { return base_path_; }
   const CircuitOptions& circuit_options() const { return circuit_; }
+  const UpstreamTls& tls() const { return tls_; }
+  void set_tls(UpstreamTls tls) { tls_ = std::move(tls); }
 
   // Whether a new request may go here now: healthy, and closed or half-open with a free slot.
   bool available(Clock::time_point now) const;
@@ -143,6 +156,7 @@ class Upstream {
   void close(std::uint32_t epoch);
 
   std::string url_;
+  UpstreamTls tls_;
   std::string host_;
   std::uint16_t port_;
   std::string base_path_;

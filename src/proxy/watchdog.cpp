@@ -1,7 +1,5 @@
 #include "proxy/watchdog.h"
 
-#include "net/peek.h"
-
 namespace ew::proxy {
 
 std::shared_ptr<Watchdog> Watchdog::start(boost::asio::any_io_executor executor,
@@ -29,31 +27,6 @@ void Watchdog::schedule() {
 void Watchdog::stop() {
   stopped_ = true;
   timer_.cancel();
-}
-
-std::shared_ptr<ClientWatch> ClientWatch::start(boost::asio::ip::tcp::socket& client,
-                                                std::function<void()> on_hangup) {
-  auto watch = std::make_shared<ClientWatch>();
-  watch->client_ = &client;
-  watch->on_hangup_ = std::move(on_hangup);
-  client.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                    [watch](const boost::system::error_code& ec) {
-                      if (ec || watch->stopped_) return;
-                      if (peek_peer(watch->client_->native_handle()) == Peeked::kClosed) {
-                        watch->stopped_ = true;
-                        watch->on_hangup_();
-                      }
-                    });
-  return watch;
-}
-
-void ClientWatch::stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  // Cancelling the wait also cancels nothing else: no other operation is pending on the client
-  // socket while the gateway waits on the upstream.
-  boost::system::error_code ignored;
-  client_->cancel(ignored);
 }
 
 }  // namespace ew::proxy

@@ -1,13 +1,11 @@
-// Timers for the gateway. A Watchdog enforces "no progress for this long" cheaply: arming it
-// only moves a deadline, and the one timer re-checks it when it wakes. A ClientWatch notices a
-// client that hangs up while the gateway waits on the upstream.
+// A Watchdog enforces "no progress for this long" cheaply: arming it only moves a deadline,
+// and the one timer re-checks it when it wakes.
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -37,21 +35,6 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool stopped_ = false;
   bool fired_ = false;
-};
-
-class ClientWatch : public std::enable_shared_from_this<ClientWatch> {
- public:
-  // Calls on_hangup when the client closes its side. Stops watching, silently, when the client
-  // sends data instead (a pipelined request).
-  static std::shared_ptr<ClientWatch> start(boost::asio::ip::tcp::socket& client,
-                                            std::function<void()> on_hangup);
-  // Must be called before the exchange ends; afterwards nothing refers to the socket.
-  void stop();
-
- private:
-  std::function<void()> on_hangup_;
-  boost::asio::ip::tcp::socket* client_ = nullptr;
-  bool stopped_ = false;
 };
 
 }  // namespace ew::proxy

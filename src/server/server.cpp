@@ -93,35 +93,46 @@ std::list<Session*>::iterator Worker::add(Session* session) {
   return sessions_.insert(sessions_.end(), session);
 }
 
-void Worker::bind(const tcp::endpoint& endpoint) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(net::socket_base::reuse_address(true));
+void Worker::bind(const tcp::endpoint& endpoint, ListenerKind kind) {
+  auto listener = std::make_unique<Listener>(ioc, kind);
+  tcp::acceptor& acceptor = listener->acceptor;
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
   // Every worker binds the same port; the kernel spreads new connections across them.
   int one = 1;
-  if (::setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+  if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     throw std::runtime_error("cannot set SO_REUSEPORT");
   }
-  acceptor_.bind(endpoint);
-  acceptor_.listen(net::socket_base::max_listen_connections);
+  acceptor.bind(endpoint);
+  acceptor.listen(net::socket_base::max_listen_connections);
+  listeners_.push_back(std::move(listener));
+}
+
+tcp::endpoint Worker::local_endpoint(ListenerKind kind) const {
+  for (const auto& listener : listeners_) {
+    if (listener->kind == kind) return listener->acceptor.local_endpoint();
+  }
+  return {};
 }
 
 void Worker::start() {
-  net::co_spawn(ioc, accept_loop(), net::detached);
+  for (auto& listener : listeners_) net::co_spawn(ioc, accept_loop(*listener), net::detached);
   net::co_spawn(ioc, sweep_loop(), net::detached);
 }
 
-net::awaitable<void> Worker::accept_loop() {
+net::awaitable<void> Worker::accept_loop(Listener& listener) {
+  tcp::acceptor& acceptor = listener.acceptor;
   net::steady_timer pause(ioc);
   // One warning per minute at most: under a flood the cap is reached again and again.
   auto next_warning = Clock::time_point::min();
-  while (acceptor_.is_open()) {
+  while (acceptor.is_open()) {
     // At the connection cap, make room by closing the connections idle longest, so that idle
     // keep-alive clients cannot lock new ones out; only when none is idle anywhere, stop
     // accepting and let the kernel backlog hold new clients.
     if (shared.open.load(std::memory_order_relaxed) >= shared.options.max_connections) {
       // Only for a client actually waiting: an idle connection is not closed for nothing.
       error_code wait_ec;
-      co_await acceptor_.async_wait(tcp::acceptor::wait_read, with_ec(wait_ec));
+      co_await acceptor.async_wait(tcp::acceptor::wait_read, with_ec(wait_ec));
       if (wait_ec) break;
       if (shared.open.load(std::memory_order_relaxed) < shared.options.max_connections) continue;
       std::size_t reclaimed = reclaim_idle(reclaim_batch(shared.options.max_connections));
@@ -139,9 +150,9 @@ net::awaitable<void> Worker::accept_loop() {
       continue;
     }
     error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(with_ec(ec));
+    tcp::socket socket = co_await acceptor.async_accept(with_ec(ec));
     if (ec) {
-      if (ec == net::error::operation_aborted || !acceptor_.is_open()) break;
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) break;
       if (out_of_descriptors(ec)) {
         // No busy loop on EMFILE: back off and let connections close.
         spdlog::warn("accept failed: {}; retrying in {} ms", ec.message(), kAcceptBackoff.count());
@@ -150,7 +161,7 @@ net::awaitable<void> Worker::accept_loop() {
       }
       continue;
     }
-    auto session = std::make_shared<Session>(*this, std::move(socket));
+    auto session = std::make_shared<Session>(*this, std::move(socket), listener.kind);
     net::co_spawn(ioc, run_session(std::move(session)), net::detached);
   }
 }
@@ -178,7 +189,7 @@ net::awaitable<void> Worker::sweep_loop() {
 
 void Worker::begin_drain() {
   error_code ec;
-  acceptor_.close(ec);
+  for (auto& listener : listeners_) listener->acceptor.close(ec);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     Session* session = *it++;
     session->close_if_idle();
@@ -199,6 +210,7 @@ struct Server::Impl {
   Hooks hooks;
   std::vector<std::unique_ptr<detail::Worker>> workers;
   std::string local_address;
+  std::string tls_local_address;
   detail::net::io_context control{1};
   // Installed with the server, before any worker accepts: a signal that arrives once clients can
   // be served is queued for run(), never left to its default action (which for SIGHUP is exit).
@@ -233,52 +245,82 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
 
 Server::~Server() = default;
 
-void Server::listen() {
+namespace {
+
+std::string format_endpoint(const detail::tcp::endpoint& endpoint) {
+  const auto address = endpoint.address();
+  return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+         std::to_string(endpoint.port());
+}
+
+detail::tcp::endpoint resolve_listen(detail::net::io_context& ioc, const std::string& host,
+                                     std::uint16_t port) {
   using namespace detail;
-  const auto& o = impl_->shared.options;
   error_code ec;
-  auto address = net::ip::make_address(o.host.empty() ? "0.0.0.0" : o.host, ec);
+  auto address = detail::net::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec) {
-    tcp::resolver resolver(impl_->control);
-    auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec || results.empty()) {
-      throw std::runtime_error("cannot resolve listen host \"" + o.host + "\": " + ec.message());
+      throw std::runtime_error("cannot resolve listen host \"" + host + "\": " + ec.message());
     }
     address = results.begin()->endpoint().address();
   }
-  tcp::endpoint endpoint(address, o.port);
-  if (o.port != 0) {
+  tcp::endpoint endpoint(address, port);
+  if (port != 0) {
     // SO_REUSEPORT would let a second edgewatch silently share the port with us; a plain bind
     // first makes "address in use" an error, as users expect.
-    tcp::acceptor probe(impl_->control);
+    tcp::acceptor probe(ioc);
     probe.open(endpoint.protocol(), ec);
-    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.set_option(detail::net::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(endpoint, ec);
-    if (ec) {
-      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
-                               std::to_string(endpoint.port()) + ": " + ec.message());
-    }
+    if (ec)
+      throw std::runtime_error("cannot listen on " + format_endpoint(endpoint) + ": " +
+                               ec.message());
   }
-  for (int i = 0; i < std::max(1, o.workers); ++i) {
-    auto worker = std::make_unique<Worker>(impl_->shared);
+  return endpoint;
+}
+
+}  // namespace
+
+// Binds one listener in every worker; returns the address it got.
+std::string Server::bind_listener(const std::string& host, std::uint16_t port,
+                                  detail::ListenerKind kind) {
+  using namespace detail;
+  tcp::endpoint endpoint = resolve_listen(impl_->control, host, port);
+  for (std::size_t i = 0; i < impl_->workers.size(); ++i) {
     try {
-      worker->bind(endpoint);
+      impl_->workers[i]->bind(endpoint, kind);
     } catch (const boost::system::system_error& e) {
-      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
-                               std::to_string(endpoint.port()) + ": " + e.code().message());
+      throw std::runtime_error("cannot listen on " + format_endpoint(endpoint) + ": " +
+                               e.code().message());
     }
     // Port 0 asks for an ephemeral port; the other workers must share the one the first got.
-    if (i == 0) endpoint = worker->local_endpoint();
-    impl_->workers.push_back(std::move(worker));
+    if (i == 0) endpoint = impl_->workers[i]->local_endpoint(kind);
   }
-  auto bound = impl_->workers.front()->local_endpoint();
-  impl_->local_address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                  : bound.address().to_string()) +
-                         ":" + std::to_string(bound.port());
+  return format_endpoint(endpoint);
+}
+
+void Server::listen() {
+  using namespace detail;
+  const auto& o = impl_->shared.options;
+  for (int i = 0; i < std::max(1, o.workers); ++i) {
+    impl_->workers.push_back(std::make_unique<Worker>(impl_->shared));
+  }
+  impl_->local_address = bind_listener(o.host, o.port, ListenerKind::kPlain);
+  if (o.https.port) {
+    if (!o.https.handshake) throw std::runtime_error("an HTTPS listener needs certificates");
+    impl_->tls_local_address = bind_listener(o.https.host.empty() ? o.host : o.https.host,
+                                             *o.https.port, ListenerKind::kTls);
+  }
 }
 
 std::string Server::local_address() const {
   return impl_->local_address;
+}
+
+std::string Server::tls_local_address() const {
+  return impl_->tls_local_address;
 }
 
 void Server::stop() {
@@ -317,7 +359,7 @@ void Server::run(Hooks hooks) {
   impl.shared.draining = true;
   for (auto& hook : impl.hooks.on_stop) hook();
   for (auto& worker : impl.workers)
-    net::post(worker->ioc, [w = worker.get()] { w->begin_drain(); });
+    detail::net::post(worker->ioc, [w = worker.get()] { w->begin_drain(); });
   auto deadline = Clock::now() + impl.shared.options.drain_timeout;
   while (impl.shared.open.load() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -326,7 +368,7 @@ void Server::run(Hooks hooks) {
     spdlog::warn("drain deadline passed with {} connection{} open; closing {}", open,
                  open == 1 ? "" : "s", open == 1 ? "it" : "them");
     for (auto& worker : impl.workers)
-      net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
+      detail::net::post(worker->ioc, [w = worker.get()] { w->close_all(); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   for (auto& worker : impl.workers) worker->ioc.stop();

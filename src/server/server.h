@@ -1,11 +1,13 @@
-// The HTTP/1.1 server: one io_context and one SO_REUSEPORT acceptor per worker thread, so
-// workers share nothing on the hot path. Free of Asio and Beast; see server_impl.h.
+// The HTTP/1.1 server, plain and over TLS: one io_context and one SO_REUSEPORT acceptor per
+// listener per worker thread, so workers share nothing on the hot path. Free of Asio and Beast; see
+// server_impl.h.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,37 @@
 #include "log/log.h"
 #include "telemetry/traffic_stats.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace ew {
+
+namespace detail {
+enum class ListenerKind : std::uint8_t;
+}
+
+// The TLS context a new handshake starts with, and what keeps it (and the certificates SNI may
+// switch to) alive for as long as the connection lasts.
+struct TlsHandshake {
+  boost::asio::ssl::context* context = nullptr;
+  std::shared_ptr<const void> owner;
+};
+
+// The HTTPS listener, and what the plain one does when there is one.
+struct HttpsOptions {
+  std::string host;  // empty: the plain listener's host
+  // No value: no HTTPS listener. 0 asks for an ephemeral port (tests).
+  std::optional<std::uint16_t> port;
+  // Called for every new connection: the certificates in force now (reloads swap them).
+  std::function<TlsHandshake()> handshake;
+  std::string hsts;  // Strict-Transport-Security on every HTTPS answer; empty: none
+  // The plain listener answers everything but `redirect_exempt` with a redirect to
+  // https://<canonical_host><target>: 301 for GET and HEAD, 308 otherwise.
+  bool redirect = false;
+  std::string canonical_host;  // host[:port]; never taken from the request
+  std::vector<std::string> redirect_exempt = {"/health", "/health/ready", "/metrics"};
+};
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -36,6 +68,7 @@ struct ServerOptions {
   bool allow_trace = false;  // TRACE echoes requests (cookies included) back: 405 unless allowed
   EscapedSlashes escaped_slashes = EscapedSlashes::kKeep;
   CidrSet trusted_proxies;  // peers whose X-Forwarded-For names the client
+  HttpsOptions https;
 };
 
 class Server {
@@ -57,6 +90,8 @@ class Server {
   void listen();
   // "127.0.0.1:43123" once listening; the real port when port 0 was asked for.
   std::string local_address() const;
+  // The same for the HTTPS listener; "" without one.
+  std::string tls_local_address() const;
   // Serves until SIGTERM or SIGINT (or stop()), drains, and returns. The hooks are the
   // modules', registered while they started (after listen(), so that no file is written by a
   // process that could not take its port).
@@ -65,6 +100,8 @@ class Server {
   void stop();
 
  private:
+  std::string bind_listener(const std::string& host, std::uint16_t port, detail::ListenerKind kind);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "net/with_ec.h"
 #include "server/server.h"
@@ -62,13 +63,22 @@ struct Shared {
 
 class Session;
 
+enum class ListenerKind : std::uint8_t { kPlain, kTls };
+
+struct Listener {
+  Listener(net::io_context& ioc, ListenerKind kind) : acceptor(ioc), kind(kind) {}
+  tcp::acceptor acceptor;
+  ListenerKind kind;
+};
+
 // One thread's world: its io_context, its acceptor and the sessions it owns. Nothing here is
 // touched by another thread except through post().
 class Worker {
  public:
   explicit Worker(Shared& shared);
-  void bind(const tcp::endpoint& endpoint);
-  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void bind(const tcp::endpoint& endpoint, ListenerKind kind);
+  // The endpoint of this worker's listener of that kind (which must exist).
+  tcp::endpoint local_endpoint(ListenerKind kind) const;
   void start();
   // Posted to this worker: stop accepting and close idle keep-alive connections.
   void begin_drain();
@@ -84,13 +94,13 @@ class Worker {
   void remove(std::list<Session*>::iterator it) { sessions_.erase(it); }
 
  private:
-  net::awaitable<void> accept_loop();
+  net::awaitable<void> accept_loop(Listener& listener);
   net::awaitable<void> sweep_loop();
   // Closes up to `most` of this worker's idle connections, those idle longest first; returns
   // how many it closed.
   std::size_t reclaim_idle(std::size_t most);
 
-  tcp::acceptor acceptor_{ioc};
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::list<Session*> sessions_;
 };
 
@@ -98,7 +108,7 @@ enum class Phase : std::uint8_t { kIdle, kHeader, kBody, kHandling, kWriting, kS
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Worker& worker, tcp::socket socket);
+  Session(Worker& worker, tcp::socket socket, ListenerKind kind);
   ~Session();
   net::awaitable<void> run();
 

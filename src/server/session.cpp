@@ -1,13 +1,14 @@
 // One client connection: read a request, route it, run its handler, write the response, and
 // repeat while keep-alive allows. Every phase has a deadline that the worker's sweep enforces.
-#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cctype>
 #include <cerrno>
 #include <ctime>
 #include <limits>
@@ -19,9 +20,10 @@
 #include "core/request_id.h"
 #include "core/request_rules.h"
 #include "log/log.h"
-#include "net/handoff.h"
-#include "net/peek.h"
+#include "net/byte_stream.h"
 #include "net/read_hints.h"
+#include "server/http1_exchange.h"
+#include "server/http1_head.h"
 #include "server/server_impl.h"
 #include "telemetry/traffic_stats.h"
 
@@ -34,9 +36,10 @@ namespace http = beast::http;
 constexpr auto kNever = Clock::time_point::max();
 constexpr std::string_view kImplementedMethods = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
-bool status_has_body(int status) {
-  return status >= 200 && status != 204 && status != 304;
-}
+// A TLS connection's close_notify waits this long for the client's own, at most.
+constexpr auto kTlsCloseGrace = std::chrono::seconds(1);
+// Every TLS connection starts with a handshake record; anything else is plain text.
+constexpr unsigned char kTlsHandshakeRecord = 0x16;
 
 // Receives the response of one request. Synchronous handlers complete it while the session is
 // still inside the handler call; asynchronous ones from any thread, through a post.
@@ -83,8 +86,6 @@ class Sink final : public ResponseSink, public std::enable_shared_from_this<Sink
   std::optional<Response> result_;
 };
 
-using HeaderParser = http::request_parser<http::string_body>;
-
 template <class Message>
 void fill_headers(const Message& message, Request& request) {
   auto& headers = request.mutable_headers();
@@ -113,12 +114,21 @@ int status_for_parse_error(const error_code& ec) {
 
 }  // namespace
 
+ew::net::ByteStream open_stream(const ServerOptions& options, tcp::socket socket,
+                                ListenerKind kind) {
+  if (kind == ListenerKind::kPlain) return ew::net::ByteStream(std::move(socket));
+  TlsHandshake tls = options.https.handshake();
+  return ew::net::ByteStream(std::move(socket), *tls.context, ew::net::ByteStream::Role::kServer,
+                             std::move(tls.owner));
+}
+
 struct Session::State {
-  State(Worker& w, tcp::socket s) : worker(w), options(w.shared.options), socket(std::move(s)) {}
+  State(Worker& w, tcp::socket s, ListenerKind kind)
+      : worker(w), options(w.shared.options), stream(open_stream(options, std::move(s), kind)) {}
 
   Worker& worker;
   const ServerOptions& options;
-  tcp::socket socket;
+  ew::net::ByteStream stream;
   beast::flat_buffer buffer;
   std::list<Session*>::iterator registry;
   Phase phase = Phase::kIdle;
@@ -128,7 +138,7 @@ struct Session::State {
   std::string out;  // serialized response head, reused across requests
   Request request;
   std::shared_ptr<Sink> sink;
-  StreamContext* stream = nullptr;            // while a stream handler owns the connection
+  StreamExchange* exchange = nullptr;         // while a stream handler owns the connection
   std::optional<HeaderParser> reused_parser;  // reused: no allocation for the parser per request
   std::size_t written = 0;                    // bytes of `out` + body already sent by write_now()
   std::uint64_t file_sent = 0;                // bytes of a file body already sent by write_now()
@@ -161,7 +171,9 @@ struct Session::State {
     fin_probe = waits_for_client(next);
   }
 
+  net::awaitable<bool> handshake();
   net::awaitable<bool> serve_one();
+  std::optional<Response> redirect_to_https();
   net::awaitable<error_code> parse(HeaderParser& parser, bool header_only);
   net::awaitable<bool> wait_for_request();
   net::awaitable<bool> read_body(HeaderParser& header_parser, const Route& route);
@@ -179,6 +191,8 @@ struct Session::State {
   net::awaitable<void> serve_stream(HeaderParser& parser, const Route& route);
   net::awaitable<bool> write(Response& response);
   net::awaitable<bool> send_file(const FileRegion& region, std::uint64_t sent);
+  net::awaitable<bool> copy_file(const FileRegion& region);
+  std::string_view hsts() const;
   net::awaitable<void> reply_error(int status, std::string_view code, std::string_view message);
   void prepare_request(const HeaderParser& parser);
   std::optional<Refusal> apply_request_rules();
@@ -187,14 +201,12 @@ struct Session::State {
   void log_access(int status, std::uint64_t bytes);
 };
 
-Session::Session(Worker& worker, tcp::socket socket)
-    : state_(std::make_unique<State>(worker, std::move(socket))) {
+Session::Session(Worker& worker, tcp::socket socket, ListenerKind kind)
+    : state_(std::make_unique<State>(worker, std::move(socket), kind)) {
   auto& s = *state_;
-  error_code ec;
-  auto remote = s.socket.remote_endpoint(ec);
-  if (!ec) s.client_address = remote.address().to_string();
-  s.socket.set_option(tcp::no_delay(true), ec);
-  s.socket.non_blocking(true, ec);
+  s.client_address = s.stream.remote_address();
+  s.stream.set_no_delay();
+  s.stream.set_non_blocking();
   s.registry = worker.add(this);
   worker.shared.open.fetch_add(1, std::memory_order_relaxed);
   s.admitted =
@@ -215,16 +227,15 @@ void Session::check_deadline(Clock::time_point now) {
     if (now >= s.deadline) {
       close_now();
     } else if (waits_for_client(s.phase) && std::exchange(s.fin_probe, false) &&
-               peek_peer(s.socket.native_handle()) == Peeked::kClosed) {
+               s.stream.peek() == Peeked::kClosed) {
       // Not a close: a read that already completed, with the request the FIN came after, must
       // still be served. Cancelling ends only a read that is still waiting.
       s.peer_fin = true;
-      error_code ignored;
-      s.socket.cancel(ignored);
+      s.stream.cancel();
     }
     return;
   }
-  StreamContext* stream = s.stream;
+  StreamExchange* stream = s.exchange;
   if (stream && now >= stream->deadline) {
     stream->deadline = Clock::time_point::max();
     if (stream->on_deadline) stream->on_deadline();
@@ -245,27 +256,63 @@ void Session::close_now() {
   if (s.closed) return;
   s.closed = true;
   s.deadline = kNever;
-  error_code ec;
-  s.socket.shutdown(tcp::socket::shutdown_both, ec);
-  s.socket.close(ec);
+  s.stream.close();
 }
 
 net::awaitable<void> Session::run() {
   auto& s = *state_;
   s.sink = std::make_shared<Sink>(s.worker.ioc);
+  if (s.stream.secure() && !co_await s.handshake()) {
+    s.closed = true;
+    s.stream.close();
+    co_return;
+  }
   while (!s.closed && co_await s.serve_one()) {
     if (const Route* route = std::exchange(s.stream_route, nullptr)) {
       co_await s.serve_stream(*s.reused_parser, *route);
       if (!s.keep_alive || s.closed) break;
     }
   }
-  if (!s.closed) {
-    // Half-close first so the client reads the whole last response before the FIN.
-    error_code ec;
-    s.socket.shutdown(tcp::socket::shutdown_send, ec);
+  if (s.closed) co_return;
+  if (s.stream.secure()) {
+    s.enter(Phase::kWriting, std::chrono::duration_cast<std::chrono::milliseconds>(kTlsCloseGrace));
+    co_await s.stream.close_gracefully();
     s.closed = true;
-    s.socket.close(ec);
+    co_return;
   }
+  // Half-close first so the client reads the whole last response before the FIN.
+  s.stream.shutdown_send();
+  s.closed = true;
+  s.stream.close();
+}
+
+// The TLS handshake, within the header timeout. Plain HTTP sent to the TLS port gets a plain
+// answer saying so (as nginx does) instead of a handshake failure the client cannot read.
+net::awaitable<bool> Session::State::handshake() {
+  enter(Phase::kHeader, options.header_timeout);
+  error_code ec;
+  co_await stream.wait_readable(ec);
+  if (ec) co_return false;
+  std::optional<unsigned char> first = stream.peek_byte();
+  if (!first) co_return false;
+  if (*first != kTlsHandshakeRecord) {
+    if (std::isalpha(*first)) {
+      Response response =
+          error_response(400, "plain_http_to_https_port",
+                         "The plain HTTP request was sent to HTTPS port: use https://", "");
+      out.clear();
+      append_response_head(out, response, ReplyFacts{false, 11, {}, {}});
+      out += response.body;
+      stream.write_plain_now(out);
+    }
+    co_return false;
+  }
+  ec = co_await stream.handshake();
+  if (ec) {
+    spdlog::debug("TLS handshake with {} failed: {}", client_address, ec.message());
+    co_return false;
+  }
+  co_return true;
 }
 
 // Waits until the next request starts arriving; false when the connection should end.
@@ -274,7 +321,7 @@ net::awaitable<bool> Session::State::wait_for_request() {
   enter(Phase::kIdle, options.idle_timeout);
   error_code ec;
   std::size_t n =
-      co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(4096)), with_ec(ec));
+      co_await stream.async_read_some(DrainedReadBuffer(buffer.prepare(4096)), with_ec(ec));
   if (ec || n == 0) co_return false;
   buffer.commit(n);
   co_return true;
@@ -295,6 +342,7 @@ void Session::State::prepare_request(const HeaderParser& parser) {
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
   r.version = message.version();
   r.keep_alive = message.keep_alive();
+  r.secure = stream.secure();
   r.peer_address = client_address;
   fill_headers(message, r);
   r.client_address = client_address;
@@ -358,6 +406,23 @@ std::optional<Refusal> Session::State::apply_request_rules() {
     set_target(resolved_path, query);
   }
   return std::nullopt;
+}
+
+// On the plain listener, when HTTPS is enforced: the same target on the canonical https
+// origin. The host comes from the configuration, never from the request (no open redirect).
+std::optional<Response> Session::State::redirect_to_https() {
+  const HttpsOptions& https = options.https;
+  if (!https.redirect || stream.secure()) return std::nullopt;
+  for (const std::string& exempt : https.redirect_exempt) {
+    if (request.path == exempt) return std::nullopt;
+  }
+  bool safe = request.method == Method::kGet || request.method == Method::kHead;
+  Response response(safe ? 301 : 308);
+  std::string location = "https://";
+  location.append(https.canonical_host).append(request.target);
+  response.add_header("Location", location);
+  response.set_body("redirecting to " + location + "\n", "text/plain; charset=utf-8");
+  return response;
 }
 
 void Session::State::release_request() {
@@ -435,6 +500,10 @@ net::awaitable<bool> Session::State::serve_one() {
   }
   keep_alive = request.keep_alive && !worker.shared.draining.load(std::memory_order_relaxed);
   head = request.method == Method::kHead;
+  if (std::optional<Response> redirect = redirect_to_https()) {
+    if (has_body(parser)) keep_alive = false;  // its body is never read
+    co_return co_await write(*redirect) && keep_alive;
+  }
 
   RouteMatch match = worker.shared.router->match(request.method, request.path, &request);
   if (!match.route) {
@@ -506,7 +575,7 @@ net::awaitable<error_code> Session::State::parse(HeaderParser& parser, bool head
       if (used > 0 && buffer.size() > 0) continue;
     }
     std::size_t n =
-        co_await socket.async_read_some(DrainedReadBuffer(buffer.prepare(kReadSize)), with_ec(ec));
+        co_await stream.async_read_some(DrainedReadBuffer(buffer.prepare(kReadSize)), with_ec(ec));
     if (ec == net::error::operation_aborted && peer_fin) ec = net::error::eof;
     if (ec == net::error::eof) {
       if (!parser.got_some()) co_return http::error::end_of_stream;
@@ -535,7 +604,7 @@ net::awaitable<bool> Session::State::read_body(HeaderParser& parser, const Route
   if (iequals(request.header("Expect"), "100-continue")) {
     error_code ec;
     co_await net::async_write(
-        socket, net::buffer(kContinueResponse.data(), kContinueResponse.size()), with_ec(ec));
+        stream, net::buffer(kContinueResponse.data(), kContinueResponse.size()), with_ec(ec));
     if (ec) co_return false;
   }
   parser.body_limit(limit);
@@ -590,16 +659,35 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   phase = Phase::kStream;
   deadline = kNever;
   worker.shared.traffic->request_started();
-  StreamContext context{socket, buffer, parser, request, route.options};
+  std::uint64_t limit =
+      route.options.max_body_size ? route.options.max_body_size : options.max_body_size;
+  Http1Exchange http1(Http1Link{.stream = stream,
+                                .buffer = buffer,
+                                .parser = parser,
+                                .request = request,
+                                .body_limit = limit,
+                                .keep_alive = keep_alive,
+                                .hsts = hsts()});
+  StreamExchange context{request, route.options, http1, http1};
   context.release_request = [this] { release_request(); };
-  stream = &context;
+  exchange = &context;
   co_await route.stream->serve(context);
-  stream = nullptr;
+  if (!http1.started() && !closed) {
+    // A handler that returned without answering still owes the client one.
+    co_await http1.reply(
+        error_response(500, "internal_error", "the handler did not answer", request_id));
+  }
+  exchange = nullptr;
   worker.shared.traffic->request_finished();
-  keep_alive = keep_alive && context.keep_alive;
-  if (log_this) log_access(context.status, context.bytes_sent);
-  worker.shared.traffic->record(route_name, route_operations, context.status,
-                                Clock::now() - started);
+  keep_alive = keep_alive && http1.reusable();
+  int status = context.status != 0 ? context.status : http1.status();
+  std::uint64_t bytes = context.bytes_sent != 0 ? context.bytes_sent : http1.body_bytes();
+  if (log_this) log_access(status, bytes);
+  worker.shared.traffic->record(route_name, route_operations, status, Clock::now() - started);
+}
+
+std::string_view Session::State::hsts() const {
+  return stream.secure() ? std::string_view(options.https.hsts) : std::string_view{};
 }
 
 net::awaitable<void> Session::State::reply_error(int status, std::string_view code,
@@ -611,33 +699,9 @@ net::awaitable<void> Session::State::reply_error(int status, std::string_view co
 
 // Serializes the status line and headers into `out`.
 void Session::State::build_head(Response& response) {
-  if (!keep_alive) response.close_connection = true;
-  keep_alive = keep_alive && !response.close_connection;
   out.clear();
-  out += "HTTP/1.1 ";
-  out += std::to_string(response.status);
-  out += ' ';
-  out += reason_phrase(response.status);
-  out += "\r\n";
-  out += date_header_line();
-  if (response.status >= 200 && response.status != 204 && response.status != 304) {
-    out += "Content-Length: ";
-    out += std::to_string(response.body_size());
-    out += "\r\n";
-  }
-  if (!keep_alive) {
-    out += "Connection: close\r\n";
-  } else if (request.version == 10) {
-    out += "Connection: keep-alive\r\n";
-  }
-  if (!request_id.empty()) {
-    out += "X-Request-Id: ";
-    out += request_id;
-    out += "\r\n";
-  }
-  out += response.header_lines();
-  out += response.shared_headers.bytes;
-  out += "\r\n";
+  keep_alive = append_response_head(out, response,
+                                    ReplyFacts{keep_alive, request.version, request_id, hsts()});
 }
 
 std::string_view Session::State::body_of(const Response& response) const {
@@ -680,7 +744,8 @@ bool Session::State::write_now(Response& response) {
     return true;
   };
   error_code ec;
-  std::size_t n = file ? socket.send(buffers, MSG_MORE, ec) : socket.write_some(buffers, ec);
+  std::size_t n = file && stream.can_sendfile() ? stream.write_now_more(buffers, ec)
+                                                : stream.write_now(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) return false;
   if (ec) return fail();
   written = n;
@@ -699,6 +764,27 @@ bool Session::State::sends_file(const Response& response) const {
   return status_has_body(response.status) && !head && response.file_body;
 }
 
+// Without sendfile(2) (over TLS): the file region read and written in pieces.
+net::awaitable<bool> Session::State::copy_file(const FileRegion& region) {
+  constexpr std::size_t kPiece = 64 * 1024;
+  std::string piece;
+  std::uint64_t sent = 0;
+  while (sent < region.length) {
+    piece.resize(std::min<std::uint64_t>(kPiece, region.length - sent));
+    ssize_t n =
+        ::pread(*region.fd, piece.data(), piece.size(), static_cast<off_t>(region.offset + sent));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) co_return false;  // an error, or the file shrank under us
+    error_code ec;
+    co_await net::async_write(stream, net::buffer(piece.data(), static_cast<std::size_t>(n)),
+                              with_ec(ec));
+    if (ec) co_return false;
+    sent += static_cast<std::uint64_t>(n);
+    deadline = Clock::now() + options.send_timeout;
+  }
+  co_return true;
+}
+
 net::awaitable<bool> Session::State::write(Response& response) {
   enter(Phase::kWriting, options.send_timeout);
   if (!head_built) {
@@ -714,10 +800,12 @@ net::awaitable<bool> Session::State::write(Response& response) {
   rest.consume(written);
   written = 0;
   error_code ec;
-  if (beast::buffer_bytes(rest) > 0) co_await net::async_write(socket, rest, with_ec(ec));
+  if (beast::buffer_bytes(rest) > 0) co_await net::async_write(stream, rest, with_ec(ec));
   std::uint64_t bytes = ec ? 0 : body.size();
   if (!ec && sends_file(response)) {
-    if (co_await send_file(*response.file_body, file_sent)) {
+    bool sent = stream.can_sendfile() ? co_await send_file(*response.file_body, file_sent)
+                                      : co_await copy_file(*response.file_body);
+    if (sent) {
       bytes = response.file_body->length;
     } else {
       ec = net::error::broken_pipe;
@@ -733,17 +821,14 @@ Session::State::SendFileResult Session::State::send_file_now(const FileRegion& r
                                                              std::uint64_t& sent) {
   constexpr std::uint64_t kChunk = 1 << 20;  // bounded, so one client cannot hog the worker
   while (sent < region.length) {
-    off_t offset = static_cast<off_t>(region.offset + sent);
-    ssize_t n = ::sendfile(socket.native_handle(), *region.fd, &offset,
-                           std::min(region.length - sent, kChunk));
-    if (n > 0) {
-      sent += static_cast<std::uint64_t>(n);
-      deadline = Clock::now() + options.send_timeout;
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return SendFileResult::kWouldBlock;
-    if (n < 0 && errno == EINTR) continue;
-    return SendFileResult::kFailed;  // an error, or the file shrank under us
+    auto offset = static_cast<std::int64_t>(region.offset + sent);
+    error_code ec;
+    std::size_t n =
+        stream.sendfile_now(*region.fd, offset, std::min(region.length - sent, kChunk), ec);
+    if (ec == net::error::would_block) return SendFileResult::kWouldBlock;
+    if (ec || n == 0) return SendFileResult::kFailed;  // an error, or the file shrank under us
+    sent += n;
+    deadline = Clock::now() + options.send_timeout;
   }
   return SendFileResult::kDone;
 }
@@ -753,9 +838,7 @@ Session::State::SendFileResult Session::State::send_file_now(const FileRegion& r
 net::awaitable<bool> Session::State::send_file(const FileRegion& region, std::uint64_t sent) {
   SendFileResult result;
   while ((result = send_file_now(region, sent)) == SendFileResult::kWouldBlock) {
-    error_code ec;
-    co_await socket.async_wait(tcp::socket::wait_write, with_ec(ec));
-    if (ec) co_return false;
+    if (co_await stream.wait_writable()) co_return false;
   }
   co_return result == SendFileResult::kDone;
 }

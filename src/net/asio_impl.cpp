@@ -1,0 +1,8 @@
+// The one translation unit that compiles Asio's (its TLS stream included) and Beast's
+// implementation (BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION).
+// Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
+#include <utility>
+
+#include <boost/asio/impl/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>
+#include <boost/beast/src.hpp>
