@@ -11,6 +11,7 @@
 #include "app/build_info.h"
 #include "config/active.h"
 #include "server/server.h"
+#include "tls/certificate_store.h"
 #include "tools/tools.h"
 
 namespace ew {
@@ -50,6 +51,7 @@ std::optional<config::Settings> load_settings(const config::Schema& schema,
   // Module rules run even when some values were refused, so one run reports everything; a key
   // already reported is not reported again by a module that saw its default instead.
   std::vector<std::string> module_problems;
+  validate_tls_settings(settings, module_problems);
   for (const auto& module : modules) module->validate(settings, module_problems);
   for (auto& problem : module_problems) {
     std::string key = problem.substr(0, problem.find(':'));
@@ -91,8 +93,7 @@ config::Sources serve_sources(const ServeFlags& flags) {
   return sources;
 }
 
-int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules,
-          const std::shared_ptr<telemetry::TrafficStats>& traffic) {
+int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules, const ServeWiring& wiring) {
   config::Schema schema = build_schema(modules);
   config::Sources sources = serve_sources(flags);
   auto settings = load_settings(schema, modules, sources);
@@ -108,11 +109,19 @@ int serve(const ServeFlags& flags, std::vector<ModulePtr>& modules,
   Registrar registrar(*router);
   try {
     // Listen first: a process that cannot take its port stops before any module writes a file.
-    Server server(server_options(*settings), router, traffic);
+    ServerOptions options = server_options(*settings);
+    std::shared_ptr<tls::CertificateStore> certificates = open_https(*settings, options);
+    Server server(std::move(options), router, wiring.traffic);
     server.listen();
+    if (certificates) {
+      registrar.on_reload([certificates] { certificates->reload(); });
+      wiring.certificates->publish(certificates);
+    }
     for (auto& module : modules) module->start(*settings, registrar);
-    spdlog::info("edgewatch {} listening on http://{} ({} routes)", build_info::kVersion,
-                 server.local_address(), router->size());
+    std::string https = server.tls_local_address();
+    spdlog::info("edgewatch {} listening on http://{}{}{} ({} routes)", build_info::kVersion,
+                 server.local_address(), https.empty() ? "" : " and https://", https,
+                 router->size());
     server.run(Server::Hooks{registrar.reload_hooks(), registrar.stop_hooks()});
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
@@ -137,8 +146,7 @@ int check_config(const std::string& file, std::vector<ModulePtr>& modules) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
-            std::shared_ptr<telemetry::TrafficStats> traffic) {
+int run_cli(int argc, char** argv, std::vector<ModulePtr> modules, ServeWiring wiring) {
   CLI::App app{"edgewatch: static edge, streaming gateway and monitoring backend in one binary"};
   app.require_subcommand(1);
   int exit_code = kExitOk;
@@ -153,7 +161,7 @@ int run_cli(int argc, char** argv, std::vector<ModulePtr> modules,
   serve_cmd->add_option("-r,--root", flags.root, "Directory of static files to serve");
   serve_cmd->add_option("-u,--upstream", flags.upstreams,
                         "Upstream URL for the /api/ proxy (repeatable)");
-  serve_cmd->callback([&] { exit_code = serve(flags, modules, traffic); });
+  serve_cmd->callback([&] { exit_code = serve(flags, modules, wiring); });
 
   std::string check_file;
   auto* check_cmd =

@@ -19,6 +19,7 @@
 #include "storage/storage.h"
 #include "telemetry/registry.h"
 #include "telemetry/traffic_stats.h"
+#include "tls/certificate_store.h"
 
 int main(int argc, char** argv) {
   using namespace ew;
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
   auto monitoring = std::make_shared<Published<ingest::MonitoringSource>>();
   auto health_report = std::make_shared<Published<const health::HealthReport>>();
   auto deployments = std::make_shared<Published<deploy::DeploymentStore>>();
+  auto certificates = std::make_shared<Published<tls::CertificateStore>>();  // HTTPS's
 
   std::vector<ModulePtr> modules;
   modules.push_back(auth::make_auth_module(admin));
@@ -42,13 +44,14 @@ int main(int argc, char** argv) {
       {metrics,
        traffic,
        proxies,
+       certificates,
        {build_info::kVersion, build_info::kGitCommit, build_info::kBuildDate}}));
   modules.push_back(health::make_readiness_module(
-      {admin, metrics, proxies, storage_probe, health_report, build_info::kVersion}));
+      {admin, metrics, proxies, storage_probe, certificates, health_report, build_info::kVersion}));
   modules.push_back(
       alerts::make_alerts_module({metrics, proxies, health_report, monitoring, deployments}));
   modules.push_back(deploy::make_deployments_module(admin, deployments));
   modules.push_back(make_frontend_module());
   modules.push_back(dashboard::make_dashboard_module({admin, traffic, proxies}));
-  return run_cli(argc, argv, std::move(modules), traffic);
+  return run_cli(argc, argv, std::move(modules), {traffic, certificates});
 }

@@ -120,6 +120,25 @@ ServiceHealth check_disk(const std::string& dir, std::uint64_t warn_free, std::u
   return result("disk", "disk", status, started, details);
 }
 
+ServiceHealth check_certificates(const std::vector<CertificateExpiry>& certificates,
+                                 std::chrono::seconds warn_within, std::int64_t now_seconds) {
+  auto started = Clock::now();
+  const CertificateExpiry* first = nullptr;
+  for (const CertificateExpiry& certificate : certificates) {
+    if (!first || certificate.not_after < first->not_after) first = &certificate;
+  }
+  if (!first) return result("tls", "tls", HealthStatus::kHealthy, started, "no certificate");
+  std::int64_t left = first->not_after - now_seconds;
+  std::int64_t days = left / 86'400;
+  std::string details =
+      first->file + (left < 0 ? " expired " + std::to_string(-days) + " day(s) ago"
+                              : " expires in " + std::to_string(days) + " day(s)");
+  bool soon = left < warn_within.count();
+  if (soon) details += "; renew it (the new files are picked up without a restart)";
+  return result("tls", "tls", soon ? HealthStatus::kDegraded : HealthStatus::kHealthy, started,
+                details);
+}
+
 ServiceHealth check_upstream(const UpstreamTarget& target, std::chrono::milliseconds timeout) {
   auto started = Clock::now();
   std::string service = upstream_service(target);

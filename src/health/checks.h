@@ -20,6 +20,16 @@ ServiceHealth check_storage(const storage::Probe* probe, const std::string& data
 // Unhealthy below `min_free` bytes available to edgewatch, degraded below `warn_free`.
 ServiceHealth check_disk(const std::string& dir, std::uint64_t warn_free, std::uint64_t min_free);
 
+// The HTTPS certificates being served: degraded when one expires within `warn_within` (or has
+// expired: browsers refuse it, but every replica likely serves the same one, so readiness does
+// not take the node out of rotation for it).
+struct CertificateExpiry {
+  std::string file;
+  std::int64_t not_after = 0;  // Unix seconds
+};
+ServiceHealth check_certificates(const std::vector<CertificateExpiry>& certificates,
+                                 std::chrono::seconds warn_within, std::int64_t now_seconds);
+
 // One upstream as readiness sees it.
 struct UpstreamTarget {
   std::string route;  // "/api/"

@@ -23,6 +23,10 @@
 #include "storage/storage.h"
 #include "telemetry/registry.h"
 
+namespace ew::tls {
+class CertificateStore;
+}
+
 namespace ew::health {
 
 enum class HealthStatus : std::uint8_t { kHealthy, kDegraded, kUnhealthy };
@@ -57,9 +61,10 @@ struct ReadinessWiring {
   std::shared_ptr<auth::AdminGate> admin;  // the health history API's gate
   std::shared_ptr<telemetry::MetricsRegistry> metrics;
   std::shared_ptr<proxy::ProxyRegistry> proxies;
-  std::shared_ptr<Published<storage::Probe>> storage_probe;  // read: the storage check
-  std::shared_ptr<Published<const HealthReport>> report;     // written after every round
-  std::string version;                                       // reported as SystemHealth.version
+  std::shared_ptr<Published<storage::Probe>> storage_probe;        // read: the storage check
+  std::shared_ptr<Published<tls::CertificateStore>> certificates;  // read: their expiry
+  std::shared_ptr<Published<const HealthReport>> report;           // written after every round
+  std::string version;  // reported as SystemHealth.version
 };
 
 ModulePtr make_health_module();

@@ -1,5 +1,7 @@
 #include "health/readiness.h"
 
+#include "tls/certificate_store.h"
+
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +16,7 @@ Readiness::Readiness(ReadinessOptions options, const ReadinessWiring& wiring,
                      std::shared_ptr<HealthHistory> history)
     : options_(std::move(options)),
       storage_probe_(wiring.storage_probe),
+      certificates_(wiring.certificates),
       published_(wiring.report),
       proxies_(wiring.proxies),
       history_(std::move(history)),
@@ -104,6 +107,15 @@ std::shared_ptr<const HealthReport> Readiness::run_round() {
   report->services.push_back(check_storage(probe.get(), options_.data_dir));
   report->services.push_back(
       check_disk(options_.data_dir, options_.disk_warn_free, options_.disk_min_free));
+  if (const std::shared_ptr<tls::CertificateStore> store =
+          certificates_ ? certificates_->get() : nullptr) {
+    std::vector<CertificateExpiry> served;
+    for (const auto& info : store->current()->certificates()) {
+      served.push_back({info.file, info.not_after});
+    }
+    report->services.push_back(
+        check_certificates(served, options_.certificate_warn_within, now_ms() / 1000));
+  }
   for (auto& probe : probes) report->services.push_back(probe.get());
   for (auto& route : route_health(report->services, upstreams)) {
     report->services.push_back(std::move(route));

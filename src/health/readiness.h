@@ -20,6 +20,10 @@ namespace ew::proxy {
 class ProxyRegistry;
 }
 
+namespace ew::tls {
+class CertificateStore;
+}
+
 namespace ew::health {
 
 struct ReadinessOptions {
@@ -30,6 +34,7 @@ struct ReadinessOptions {
   std::string data_dir = ".";
   std::uint64_t disk_warn_free = 1ULL << 30;
   std::uint64_t disk_min_free = 256ULL << 20;
+  std::chrono::seconds certificate_warn_within{14 * 86'400};
   std::map<std::string, std::string> health_paths;  // route prefix -> upstream health path
 };
 
@@ -56,6 +61,7 @@ class Readiness {
 
   ReadinessOptions options_;
   std::shared_ptr<Published<storage::Probe>> storage_probe_;
+  std::shared_ptr<Published<tls::CertificateStore>> certificates_;
   std::shared_ptr<Published<const HealthReport>> published_;
   std::shared_ptr<proxy::ProxyRegistry> proxies_;
   std::shared_ptr<HealthHistory> history_;

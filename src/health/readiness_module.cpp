@@ -70,6 +70,8 @@ class ReadinessModule final : public Module {
         key("data_dir", Kind::kPath, "",
             "Directory checked for writes and free disk; empty = the [storage] path's directory"),
         key("disk_warn_free", Kind::kSize, "1GiB", "Less free disk than this is degraded"),
+        key("certificate_warn_within", Kind::kDuration, "14d",
+            "An HTTPS certificate expiring within this is degraded"),
         key("disk_min_free", Kind::kSize, "256MiB", "Less free disk than this is unhealthy"),
         key("history_file", Kind::kPath, "",
             "Health history file (JSON lines); empty = edgewatch-health.jsonl in data_dir"),
@@ -123,6 +125,8 @@ class ReadinessModule final : public Module {
     o.data_dir = s.get_string("data_dir").empty() ? storage::data_directory(settings)
                                                   : s.get_string("data_dir");
     o.disk_warn_free = s.get_size("disk_warn_free");
+    o.certificate_warn_within =
+        std::chrono::duration_cast<std::chrono::seconds>(s.get_duration("certificate_warn_within"));
     o.disk_min_free = s.get_size("disk_min_free");
     if (settings.repeated.count("proxy")) {
       for (const auto& entry : settings.entries("proxy")) {

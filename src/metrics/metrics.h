@@ -8,9 +8,14 @@
 #include <string>
 
 #include "core/module.h"
+#include "core/published.h"
 #include "proxy/proxy.h"
 #include "telemetry/registry.h"
 #include "telemetry/traffic_stats.h"
+
+namespace ew::tls {
+class CertificateStore;
+}
 
 namespace ew::metrics {
 
@@ -24,6 +29,8 @@ struct MetricsWiring {
   std::shared_ptr<telemetry::MetricsRegistry> registry;
   std::shared_ptr<const telemetry::TrafficStats> traffic;  // the server's counters
   std::shared_ptr<proxy::ProxyRegistry> proxies;
+  // HTTPS's certificates, once the server opened them: reloads and each one's expiry.
+  std::shared_ptr<Published<tls::CertificateStore>> certificates;
   BuildInfo build;
 };
 

@@ -1,5 +1,7 @@
 #include "metrics/metrics.h"
 
+#include "tls/certificate_store.h"
+
 #include "metrics/collectors.h"
 
 #include <chrono>
@@ -47,6 +49,9 @@ class MetricsModule final : public Module {
     });
     registry.add("http", [traffic = wiring_.traffic](telemetry::MetricWriter& w) {
       write_traffic(w, *traffic);
+    });
+    registry.add("tls", [certificates = wiring_.certificates](telemetry::MetricWriter& w) {
+      if (auto store = certificates ? certificates->get() : nullptr) store->write_metrics(w);
     });
     registry.add("upstreams", [proxies = wiring_.proxies](telemetry::MetricWriter& w) {
       write_upstreams(w, *proxies);

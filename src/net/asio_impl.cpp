@@ -1,8 +1,7 @@
-// The one translation unit that compiles Asio's (its TLS stream included) and Beast's
-// implementation (BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION).
+// The one translation unit that compiles Asio's and Beast's implementation (Asio's TLS part is
+// in tls/asio_ssl.cpp) (BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION).
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
 #include <boost/asio/impl/src.hpp>
-#include <boost/asio/ssl/impl/src.hpp>
 #include <boost/beast/src.hpp>

@@ -1,7 +1,6 @@
 #include "net/byte_stream.h"
 
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -9,6 +8,7 @@
 #include <cerrno>
 
 #include "net/with_ec.h"
+#include "tls/client_tls.h"
 
 namespace ew::net {
 
@@ -47,12 +47,12 @@ asio::awaitable<error_code> ByteStream::connect(const std::string& host, std::ui
   co_return ec ? ec : error_code(asio::error::host_not_found);
 }
 
-void ByteStream::start_tls_client(asio::ssl::context& context, std::shared_ptr<const void> owner,
+bool ByteStream::start_tls_client(asio::ssl::context& context, std::shared_ptr<const void> owner,
                                   std::string_view host, bool verify) {
   tls_ = std::make_unique<TlsStream>(std::move(plain_), context);
   owner_ = std::move(owner);
   role_ = Role::kClient;
-  prepare_client(host, verify);
+  return prepare_client(host, verify);
 }
 
 asio::awaitable<error_code> ByteStream::handshake() {
@@ -63,25 +63,8 @@ asio::awaitable<error_code> ByteStream::handshake() {
   co_return ec;
 }
 
-void ByteStream::prepare_client(std::string_view host, bool verify) {
-  SSL* ssl = tls_->native_handle();
-  std::string name(host);
-  error_code ec;
-  asio::ip::make_address(name, ec);
-  bool literal = !ec;
-  if (!literal) SSL_set_tlsext_host_name(ssl, name.c_str());  // SNI is for names, not addresses
-  if (!verify) {
-    SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
-    return;
-  }
-  SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-  if (literal) {
-    X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
-  } else {
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    X509_VERIFY_PARAM_set1_host(param, name.c_str(), name.size());
-  }
+bool ByteStream::prepare_client(std::string_view host, bool verify) {
+  return tls::prepare_client(tls_->native_handle(), host, verify);
 }
 
 std::string_view ByteStream::alpn() const {

@@ -71,8 +71,10 @@ class ByteStream {
   // Connects a stream made from an executor: `host` is an address (connected at once) or a name
   // (looked up first). Closing the stream ends the wait for the connection, not the lookup.
   asio::awaitable<error_code> connect(const std::string& host, std::uint16_t port);
-  // Turns a connected plain stream into a TLS client stream, before its handshake().
-  void start_tls_client(asio::ssl::context& context, std::shared_ptr<const void> owner,
+  // Turns a connected plain stream into a TLS client stream, before its handshake(): SNI for a
+  // name, and the name or address the certificate must carry when `verify`. False when that
+  // could not be set up (then the stream must not be used).
+  bool start_tls_client(asio::ssl::context& context, std::shared_ptr<const void> owner,
                         std::string_view host, bool verify);
 
   // Completes the TLS handshake (a no-op on a plain stream). Bounded by the caller's deadline,
@@ -146,7 +148,7 @@ class ByteStream {
   void set_no_delay();
 
  private:
-  void prepare_client(std::string_view host, bool verify);
+  bool prepare_client(std::string_view host, bool verify);
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
   const tcp::socket& socket() const { return tls_ ? tls_->next_layer() : plain_; }
 

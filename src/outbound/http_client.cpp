@@ -13,12 +13,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/ssl/context.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <memory>
 
 #include "config/config.h"
+#include "tls/client_tls.h"
 #include "util/ascii.h"
 #include "util/base64.h"
 
@@ -32,17 +34,20 @@ int remaining_ms(Clock::time_point deadline) {
   return left.count() <= 0 ? 0 : static_cast<int>(left.count());
 }
 
-SSL_CTX* client_context() {
-  static SSL_CTX* context = [] {
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx != nullptr) {
-      SSL_CTX_set_default_verify_paths(ctx);
-      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-      SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    }
-    return ctx;
+// One client context for the process, made at first use: the system's trust store, peer
+// verification, TLS 1.2 or newer (tls/client_tls.h).
+struct SharedClientTls {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  std::string error;  // why there is none
+};
+
+const SharedClientTls& shared_client_tls() {
+  static const SharedClientTls shared = [] {
+    SharedClientTls made;
+    made.context = tls::client_context(tls::ClientSettings{}, made.error);
+    return made;
   }();
-  return context;
+  return shared;
 }
 
 std::string ssl_error() {
@@ -83,15 +88,17 @@ class Connection {
     }
     if (fd_ < 0) return false;
     if (!tls) return true;
-    SSL_CTX* ctx = client_context();
-    if (ctx == nullptr) {
-      error = "TLS unavailable";
+    const SharedClientTls& client = shared_client_tls();
+    if (!client.context) {
+      error = "TLS unavailable: " + client.error;
       return false;
     }
-    ssl_ = SSL_new(ctx);
+    ssl_ = SSL_new(client.context->native_handle());
+    if (ssl_ == nullptr || !tls::prepare_client(ssl_, url.host, true)) {
+      error = "TLS setup for " + url.host + " failed";
+      return false;
+    }
     SSL_set_fd(ssl_, fd_);
-    SSL_set_tlsext_host_name(ssl_, url.host.c_str());
-    SSL_set1_host(ssl_, url.host.c_str());
     for (;;) {
       int r = SSL_connect(ssl_);
       if (r == 1) return true;

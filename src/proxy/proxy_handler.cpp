@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/byte_stream.h"
+#include "net/framed_pieces.h"
 #include "net/read_hints.h"
 #include "net/with_ec.h"
 #include "proxy/connection_pool.h"
@@ -98,30 +99,6 @@ net::awaitable<void> send_all(ByteStream& stream, std::span<const net::const_buf
   rest.consume(sent);
   co_await net::async_write(stream, rest, with_ec(ec));
 }
-
-// The request body as the upstream gets it: chunked framing when its length is unknown.
-class UpstreamBodyPieces {
- public:
-  UpstreamBodyPieces(const char* data, std::size_t n, bool chunked) {
-    if (chunked) {
-      add(size_line_,
-          static_cast<std::size_t>(std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", n)));
-    }
-    add(data, n);
-    if (chunked) add("\r\n", 2);
-  }
-  UpstreamBodyPieces(const UpstreamBodyPieces&) = delete;
-  UpstreamBodyPieces& operator=(const UpstreamBodyPieces&) = delete;
-  std::span<const net::const_buffer> buffers() const { return {pieces_.data(), count_}; }
-
- private:
-  void add(const char* p, std::size_t n) {
-    if (n > 0) pieces_[count_++] = net::const_buffer(p, n);
-  }
-  char size_line_[24];
-  std::array<net::const_buffer, 3> pieces_;
-  std::size_t count_ = 0;
-};
 
 // One attempt of one request against one upstream.
 class Exchange {
@@ -235,7 +212,8 @@ net::awaitable<error_code> Exchange::send_request() {
     }
     if (piece.size == 0) continue;
     upstream_.stats.bytes_to_upstream.fetch_add(piece.size, std::memory_order_relaxed);
-    UpstreamBodyPieces pieces(chunk.data(), piece.size, framing == BodyFraming::kChunked);
+    // The request body as the upstream gets it: chunked framing when its length is unknown.
+    ew::net::FramedPieces pieces({}, chunk.data(), piece.size, framing == BodyFraming::kChunked);
     co_await send_all(stream_, pieces.buffers(), at_once, ec);
     if (ec) co_return ec;
     ctx_.set_timeout(config_.send_timeout);

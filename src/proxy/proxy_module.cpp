@@ -1,5 +1,7 @@
 #include "proxy/proxy.h"
 
+#include "tls/client_tls.h"
+
 #include <set>
 
 #include "proxy/health_check.h"
@@ -9,6 +11,18 @@ namespace ew::proxy {
 namespace {
 
 using config::Kind;
+
+// TLS to a route's https:// upstreams: verified against the configured CA file or the system's
+// trust store, unless verification is explicitly off.
+UpstreamTls client_tls(const config::Table& route) {
+  UpstreamTls out;
+  out.enabled = true;
+  out.verify = route.get_bool("tls_verify");
+  std::string error;
+  out.context = tls::client_context({route.get_string("tls_ca_file"), out.verify}, error);
+  if (!out.context) throw std::runtime_error("proxy.tls_ca_file: " + error);
+  return out;
+}
 
 class ProxyModule final : public Module {
  public:
@@ -20,7 +34,17 @@ class ProxyModule final : public Module {
     auto& s = schema.section("proxy", "Reverse-proxy routes to upstream pools ([[proxy]])", true);
     s.keys = {
         {"prefix", Kind::kString, "/api/", "Path prefix this route serves; starts and ends with /"},
-        {"upstreams", Kind::kUrlList, "", "Upstream base URLs (http://host:port[/path])", {"http"}},
+        {"upstreams",
+         Kind::kUrlList,
+         "",
+         "Upstream base URLs (http://host:port[/path], or https:// for TLS to the upstream)",
+         {"http", "https"}},
+        {"tls_ca_file", Kind::kPath, "",
+         "PEM CA certificates that https:// upstreams are verified against; empty = the "
+         "system's trust store"},
+        {"tls_verify", Kind::kBool, "true",
+         "Verify https:// upstreams' certificates and names; false only for self-signed test "
+         "upstreams"},
         {"rewrite", Kind::kString, "/", "What replaces the prefix upstream: /api/chat -> /chat"},
         {"host_header", Kind::kString, "",
          "Host sent upstream; empty = the client's (an HTTP/1.0 client without one: the "
@@ -182,10 +206,14 @@ class ProxyModule final : public Module {
     circuit.min_clients = static_cast<int>(e.get_int("circuit_min_clients"));
     circuit.half_open_requests = static_cast<int>(e.get_int("circuit_half_open_requests"));
     std::vector<std::unique_ptr<Upstream>> upstreams;
+    UpstreamTls upstream_tls;  // one client context per route, made when an upstream needs it
     for (const auto& url : e.get_list("upstreams")) {
       auto parsed = config::parse_url(url);  // validated by the schema already
       upstreams.push_back(
           std::make_unique<Upstream>(url, parsed->host, parsed->port, parsed->path, circuit));
+      if (parsed->scheme != "https") continue;
+      if (!upstream_tls.context) upstream_tls = client_tls(e);
+      upstreams.back()->set_tls(upstream_tls);
     }
     PoolOptions pool_options;
     pool_options.balancer =

@@ -14,7 +14,9 @@ boost::asio::awaitable<boost::system::error_code> open_upstream(ew::net::ByteStr
   stream.set_non_blocking();  // for the immediate writes of the fast path
   const UpstreamTls& tls = upstream.tls();
   if (!tls.enabled) co_return ec;
-  stream.start_tls_client(*tls.context, tls.context, upstream.host(), tls.verify);
+  if (!stream.start_tls_client(*tls.context, tls.context, upstream.host(), tls.verify)) {
+    co_return boost::asio::error::invalid_argument;
+  }
   co_return co_await stream.handshake();
 }
 

@@ -5,8 +5,8 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <cstdio>
 
+#include "net/framed_pieces.h"
 #include "net/with_ec.h"
 
 namespace ew::detail {
@@ -23,33 +23,6 @@ bool writer_owns(std::string_view name) {
          iequals(name, "transfer-encoding") || iequals(name, "connection") ||
          iequals(name, "keep-alive");
 }
-
-// One write's worth of a message: `head` (may be empty), then `n` body bytes, in chunked
-// framing when `framed`. It must outlive the write.
-class FramedPieces {
- public:
-  FramedPieces(std::string_view head, const char* data, std::size_t n, bool framed) {
-    add(head.data(), head.size());
-    if (n == 0) return;
-    if (framed) {
-      add(size_line_,
-          static_cast<std::size_t>(std::snprintf(size_line_, sizeof size_line_, "%zx\r\n", n)));
-    }
-    add(data, n);
-    if (framed) add("\r\n", 2);
-  }
-  FramedPieces(const FramedPieces&) = delete;  // the pieces may point into size_line_
-  FramedPieces& operator=(const FramedPieces&) = delete;
-  std::span<const asio::const_buffer> buffers() const { return {pieces_.data(), count_}; }
-
- private:
-  void add(const char* p, std::size_t n) {
-    if (n > 0) pieces_[count_++] = asio::const_buffer(p, n);
-  }
-  char size_line_[24];
-  std::array<asio::const_buffer, 4> pieces_;
-  std::size_t count_ = 0;
-};
 
 }  // namespace
 
@@ -153,7 +126,7 @@ void Http1Exchange::format_head(const ResponseHead& head, Framing framing) {
 // asynchronous write costs one even when the kernel takes every byte, the usual case for a
 // token or a small answer), then the rest asynchronously.
 asio::awaitable<bool> Http1Exchange::send(std::string_view head, std::span<const char> body) {
-  FramedPieces pieces(head, body.data(), body.size(), framing_ == Framing::kChunked);
+  ew::net::FramedPieces pieces(head, body.data(), body.size(), framing_ == Framing::kChunked);
   error_code ec;
   std::size_t sent = link_.stream.write_now(pieces.buffers(), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {

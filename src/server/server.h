@@ -24,6 +24,10 @@ class context;
 
 namespace ew {
 
+namespace tls {
+class CertificateStore;
+}
+
 namespace detail {
 enum class ListenerKind : std::uint8_t;
 }
@@ -108,6 +112,15 @@ class Server {
 
 // The [server] and [log] configuration sections and their translation into options.
 void declare_server_settings(config::Schema& schema);
+// The [tls] section (declared with [server]). Its cross-key rules and the certificates' own
+// problems (unreadable, not PEM, key mismatch, expired...), for check-config and startup.
+void declare_tls_settings(config::Schema& schema);
+void validate_tls_settings(const config::Settings& settings, std::vector<std::string>& problems);
+// Fills options.https from [tls] and, when there is an HTTPS listener, opens its certificates
+// (watching their files when asked): null without one. Throws std::runtime_error naming the
+// problem when the certificates cannot be served.
+std::shared_ptr<tls::CertificateStore> open_https(const config::Settings& settings,
+                                                  ServerOptions& options);
 ServerOptions server_options(const config::Settings& settings);
 log::Options log_options(const config::Settings& settings);
 

@@ -53,6 +53,7 @@ void declare_server_settings(config::Schema& schema) {
       {"drain_timeout", Kind::kDuration, "30s",
        "On SIGTERM, how long requests in flight may take to finish"},
   };
+  declare_tls_settings(schema);
   auto& log = schema.section("log", "Access and error logs");
   log.keys = {
       {"access",

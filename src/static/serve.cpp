@@ -186,7 +186,8 @@ bool accepts_html(std::string_view accept, bool present) {
 bool wants_hsts(const Request& request, const RequestFields& fields, const StaticOptions& options,
                 const CidrSet& trusted_proxies) {
   if (options.security.hsts.empty()) return false;
-  if (request.secure) return true;
+  // Over TLS the server's head writer adds [tls] hsts to every answer, this one included.
+  if (request.secure) return false;
   if (fields.forwarded_proto.empty() || trusted_proxies.empty()) return false;
   // The first value is the scheme the client used at the outermost proxy.
   std::string_view proto = fields.forwarded_proto;

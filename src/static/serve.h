@@ -49,7 +49,8 @@ Response error_reply(const ServeContext& ctx, int status, std::string_view code,
 // specific matching range decides: text/html, then text/*, then */*; q=0 refuses.
 bool accepts_html(std::string_view accept, bool present);
 
-// HSTS is sent over TLS, or when a trusted proxy says the client used https.
+// HSTS for a request that reached edgewatch over plain HTTP from a trusted proxy saying the
+// client used https; over TLS the server adds it to every answer.
 bool wants_hsts(const Request& request, const RequestFields& fields, const StaticOptions& options,
                 const CidrSet& trusted_proxies);
 

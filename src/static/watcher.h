@@ -5,7 +5,8 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <thread>
+
+#include "util/inotify_thread.h"
 
 namespace ew::static_files {
 
@@ -25,14 +26,10 @@ class TreeWatcher {
 
  private:
   int watch_tree(std::string* error) const;  // a new inotify fd watching every directory
-  void run(int inotify_fd);
 
   std::string root_;
   bool allow_dotfiles_;
-  std::chrono::milliseconds debounce_;
-  std::function<void()> on_change_;
-  int stop_fd_ = -1;  // eventfd written by stop()
-  std::thread thread_;
+  InotifyThread thread_;
 };
 
 }  // namespace ew::static_files

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The include rule of src/, read from the #include lines (see docs/architecture.md).
 
-- Layers (util, config, core, log, telemetry, outbound, net) are open to everything above them
+- Layers (util, config, core, log, telemetry, tls, outbound, net) are open to everything above them
   and may include only layers below them.
 - Every other folder is a module: other folders may include only its public header
   `<module>/<module>.h`; a module includes layers and other modules' public headers, never a
@@ -14,7 +14,8 @@ import re
 import sys
 
 # Rank of each layer: a layer may include layers of a lower rank only.
-LAYERS = {"util": 0, "config": 1, "log": 1, "telemetry": 1, "core": 2, "outbound": 2, "net": 3}
+LAYERS = {"util": 0, "config": 1, "log": 1, "telemetry": 1, "core": 2, "tls": 2, "outbound": 3,
+          "net": 3}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"')
 
 

@@ -64,7 +64,7 @@ Spawned spawn(const std::vector<std::string>& args, const std::map<std::string, 
   if (pid == 0) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    execve(argv[0], argv.data(), envp.data());
+    execvpe(argv[0], argv.data(), envp.data());  // a name is looked up in PATH
     _exit(127);
   }
   close(out_pipe[1]);
@@ -169,7 +169,13 @@ CommandResult run_edgewatch(const std::vector<std::string>& args,
                             std::chrono::milliseconds timeout) {
   std::vector<std::string> full{binary_path()};
   full.insert(full.end(), args.begin(), args.end());
-  Spawned child = spawn(full, env);
+  return run_command(full, env, timeout);
+}
+
+CommandResult run_command(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env,
+                          std::chrono::milliseconds timeout) {
+  Spawned child = spawn(argv, env);
   CommandResult result;
   auto deadline = Clock::now() + timeout;
   pollfd fds[2] = {{child.out_fd, POLLIN, 0}, {child.err_fd, POLLIN, 0}};

@@ -52,6 +52,11 @@ CommandResult run_edgewatch(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env = {},
                             std::chrono::milliseconds timeout = 30s);
 
+// Runs any program (argv[0] a path, or a name looked up in PATH) to completion.
+CommandResult run_command(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env = {},
+                          std::chrono::milliseconds timeout = 30s);
+
 // A child process: argv[0] is the binary's path, env is added to the environment (minus the
 // developer's own EDGEWATCH_* variables), stdout and stderr are captured. The constructor waits
 // until stderr says "listening on http://HOST:PORT" and takes the port from there; it throws

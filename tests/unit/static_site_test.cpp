@@ -207,14 +207,13 @@ TEST_F(StaticSiteTest, SecurityHeadersAreConfigurableAndOmittedWhenEmpty) {
   EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
 }
 
-TEST_F(StaticSiteTest, HstsOverTlsOrFromATrustedProxyOnly) {
+// Over TLS the server adds HSTS to every answer (server/http1_head.h); the site adds it only for
+// plain HTTP from a trusted proxy that says the client used https.
+TEST_F(StaticSiteTest, HstsFromATrustedProxyOnly) {
   options.trusted_proxies = {"10.0.0.0/8", "::1/128"};
   const std::string hsts = "max-age=63072000; includeSubDomains";
-  EXPECT_EQ(
-      call(site(), "/", {}, Method::kGet, /*secure=*/true).header("strict-transport-security"),
-      hsts);
-  EXPECT_EQ(call(site(), "/x.js", {}, Method::kGet, true).header("strict-transport-security"),
-            hsts);
+  EXPECT_FALSE(
+      call(site(), "/", {}, Method::kGet, /*secure=*/true).has("strict-transport-security"));
   Reply proxied =
       call(site(), "/", {{"X-Forwarded-Proto", "https"}}, Method::kGet, false, "10.1.2.3");
   EXPECT_EQ(proxied.header("strict-transport-security"), hsts);
