@@ -14,6 +14,7 @@
 #include "../common/test_pki.h"
 #include "harness.h"
 #include "tls_client.h"
+#include "upstreams.h"
 
 namespace ew::test {
 namespace {
@@ -285,6 +286,146 @@ TEST(Tls, BadCertificatesAreRefusedByCheckConfigAndAtStartup) {
     CommandResult started = run_edgewatch({"serve", "--listen", "127.0.0.1:0", "--config", config});
     EXPECT_NE(started.exit_code, 0) << c.expect;
   }
+}
+
+std::string chat_request(const std::string& target) {
+  std::string body = R"({"message":"hello"})";
+  return "POST " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// A masked client text frame (payload under 126 bytes).
+std::string ws_text_frame(const std::string& payload) {
+  std::string frame = "\x81";
+  frame += static_cast<char>(0x80 | payload.size());
+  const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+  frame.append(mask, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+  return frame;
+}
+
+// Reads from `client` until `text` has appeared `times` times in what was read (counting what
+// `seen` already holds); false on timeout or the end of the stream.
+bool read_until_count(TlsClient& client, std::string& seen, const std::string& text, int times,
+                      std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto count = [&] {
+    int n = 0;
+    for (std::size_t at = seen.find(text); at != std::string::npos; at = seen.find(text, at + 1))
+      ++n;
+    return n;
+  };
+  while (count() < times) {
+    std::string more = client.read_some(std::chrono::milliseconds(remaining_ms(deadline)));
+    if (more.empty()) return false;
+    seen += more;
+  }
+  return true;
+}
+
+std::string metrics_text(int port) {
+  Connection plain(port);
+  plain.send(get("/metrics"));
+  return plain.read_response().body;
+}
+
+TEST(Tls, CertificateReloadKeepsLiveSseAndWebSocketStreams) {
+  OrchestratorProcess orch({"--token-delay", "20ms"});
+  Edge edge;
+  ServerProcess server({"--upstream", "http://127.0.0.1:" + std::to_string(orch.port())},
+                       edge.env());
+  int port = https_port(server);
+
+  TlsClient sse(port, verified(edge));
+  ASSERT_TRUE(sse.connected()) << sse.error();
+  ASSERT_TRUE(sse.send(chat_request("/api/chat?tokens=150&delay_ms=20")));
+  HttpResponse head = sse.read_head();
+  ASSERT_EQ(head.status, 200);
+  EXPECT_NE(head.header("content-type").find("text/event-stream"), std::string::npos);
+  EXPECT_EQ(head.header("strict-transport-security"), "max-age=63072000; includeSubDomains");
+  std::string stream = sse.take_buffered();
+  ASSERT_TRUE(read_until_count(sse, stream, "\"token\"", 2));
+
+  TlsClient ws(port, verified(edge));
+  ASSERT_TRUE(
+      ws.send("GET /api/ws?tokens=3 HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+  HttpResponse upgraded = ws.read_head();
+  ASSERT_EQ(upgraded.status, 101);
+  EXPECT_EQ(upgraded.header("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  std::string frames = ws.take_buffered();
+  ASSERT_TRUE(ws.send(ws_text_frame("before")));
+  ASSERT_TRUE(read_until_count(ws, frames, "\"token\"", 3));
+
+  std::string old_serial = sse.peer_serial();
+  edge.pki.leaf("site", {.dns = {"localhost"}, .ips = {"127.0.0.1"}});  // the same files, anew
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metrics_text(server.port()).find("edgewatch_tls_reloads_total{result=\"ok\"} 1") !=
+               std::string::npos;
+      },
+      10s, "the certificate reload"));
+  TlsClient fresh(port, verified(edge));
+  ASSERT_TRUE(fresh.connected()) << fresh.error();
+  EXPECT_NE(fresh.peer_serial(), old_serial);
+  EXPECT_EQ(sse.peer_serial(), old_serial);
+
+  // Both streams carry on over their old TLS sessions: the SSE reply to its end, the WebSocket
+  // with a new exchange.
+  ASSERT_TRUE(read_until_count(sse, stream, "\r\n0\r\n\r\n", 1, 15s)) << stream.size();
+  EXPECT_GE(std::count(stream.begin(), stream.end(), '\n'), 150);
+  ASSERT_TRUE(ws.send(ws_text_frame("after")));
+  ASSERT_TRUE(read_until_count(ws, frames, "\"token\"", 6));
+}
+
+TEST(Tls, GatewayReachesHttpsUpstreamsVerifiedAgainstTheConfiguredCa) {
+  // The upstream: another edgewatch serving files over HTTPS only to this test's CA.
+  Edge upstream_edge;
+  std::string root = upstream_edge.root();
+  write_file(root + "/hello.json", "{\"hello\":\"tls\"}");
+  ServerProcess upstream({"--root", root}, upstream_edge.env());
+  std::string upstream_url = "https://127.0.0.1:" + std::to_string(https_port(upstream));
+
+  auto edge_with = [&](const std::string& tls_keys) {
+    std::string config = upstream_edge.dir + "/edge-" + std::to_string(tls_keys.size()) + ".toml";
+    write_file(config, "[[proxy]]\nprefix = \"/api/\"\nupstreams = [\"" + upstream_url + "\"]\n" +
+                           tls_keys);
+    return std::make_unique<ServerProcess>(std::vector<std::string>{"--config", config});
+  };
+  auto fetch = [](const ServerProcess& edge) {
+    Connection client(edge.port());
+    client.send(get("/api/hello.json"));
+    return client.read_response();
+  };
+
+  // Verified against the configured CA: served, and again over the pooled connection.
+  auto verified_edge = edge_with("tls_ca_file = \"" + upstream_edge.pki.ca_file() + "\"\n");
+  HttpResponse ok = fetch(*verified_edge);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "{\"hello\":\"tls\"}");
+  EXPECT_EQ(fetch(*verified_edge).status, 200);
+
+  // The system's store does not know the test CA: refused, never served unverified.
+  auto strict = edge_with("");
+  HttpResponse bad = fetch(*strict);
+  EXPECT_TRUE(bad.status == 502 || bad.status == 503) << bad.status;
+
+  // Unless verification is explicitly off (a self-signed test upstream).
+  auto lax = edge_with("tls_verify = false\n");
+  EXPECT_EQ(fetch(*lax).status, 200);
+}
+
+TEST(Tls, GatewayTellsTheUpstreamTheClientUsedHttps) {
+  Edge edge;
+  CaptureUpstream upstream;
+  ServerProcess server({"--upstream", upstream.url()}, edge.env());
+  TlsClient client(https_port(server), verified(edge));
+  HttpResponse answer = client.request(get("/api/where"));
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_NE(upstream.head().find("X-Forwarded-Proto: https"), std::string::npos) << upstream.head();
+  EXPECT_EQ(answer.header("strict-transport-security"), "max-age=63072000; includeSubDomains");
 }
 
 }  // namespace
