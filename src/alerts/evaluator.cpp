@@ -48,6 +48,7 @@ std::map<std::string, std::string> Evaluator::missing_data(const Signals& signal
   for (const auto& rule : rules_) {
     switch (rule.kind) {
       case RuleKind::kHealthUnhealthy:
+      case RuleKind::kCertificateExpiring:
         if (!signals.health) out[rule.name] = "readiness checks are not running";
         break;
       case RuleKind::kUpstreamUnhealthy:
@@ -96,6 +97,19 @@ Evaluator::Condition Evaluator::evaluate(std::size_t index, const Signals& s) {
       }
       c.summary = c.active ? "readiness is unhealthy: " + failing
                            : "readiness is " + std::string(health::to_string(s.health->overall));
+      break;
+    }
+    case RuleKind::kCertificateExpiring: {
+      // Readiness checks the served certificates; without HTTPS there is nothing to expire.
+      if (!s.health) break;
+      c.known = true;
+      for (const auto& svc : s.health->services) {
+        if (svc.kind != "tls") continue;
+        c.active = svc.status != health::HealthStatus::kHealthy;
+        c.summary = "TLS certificate: " + svc.details;
+      }
+      c.value = c.active ? 1 : 0;
+      if (c.summary.empty()) c.summary = "no HTTPS certificate is served";
       break;
     }
     case RuleKind::kErrorsPerMinute:

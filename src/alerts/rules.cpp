@@ -16,7 +16,7 @@ using config::Kind;
 
 constexpr std::string_view kKindNames[] = {
     "errors_per_minute", "new_issue",     "regression",          "upstream_unhealthy",
-    "health_unhealthy",  "web_vital_p75", "ingestion_rejecting",
+    "health_unhealthy",  "web_vital_p75", "ingestion_rejecting", "certificate_expiring",
 };
 
 std::vector<std::string> kind_choices() {
@@ -79,7 +79,7 @@ void declare_alert_settings(config::Schema& schema) {
       key("name", Kind::kString, "", "Unique name, used in notices and metrics"),
       choice("kind", Kind::kEnum, "",
              "errors_per_minute, new_issue, regression, upstream_unhealthy, health_unhealthy, "
-             "web_vital_p75 or ingestion_rejecting",
+             "web_vital_p75, ingestion_rejecting or certificate_expiring",
              kind_choices()),
       bounded("threshold", Kind::kFloat, "",
               "errors_per_minute: per minute (default 10); web_vital_p75: the budget in ms, CLS "
@@ -134,8 +134,8 @@ void validate_alert_settings(const config::Settings& settings, std::vector<std::
     if (!r.has("kind")) {
       problems.push_back(where +
                          ".kind: missing (expected errors_per_minute, new_issue, regression, "
-                         "upstream_unhealthy, health_unhealthy, web_vital_p75 or "
-                         "ingestion_rejecting)");
+                         "upstream_unhealthy, health_unhealthy, web_vital_p75, "
+                         "ingestion_rejecting or certificate_expiring)");
     }
     if (!r.has("webhook")) {
       problems.push_back(where + ".webhook: missing (expected an http or https URL)");

@@ -21,6 +21,7 @@ enum class RuleKind : std::uint8_t {
   kHealthUnhealthy,     // readiness overall is unhealthy
   kWebVitalP75,         // a web vital's p75 above its budget
   kIngestionRejecting,  // ingestion refused more than threshold items per minute
+  kCertificateExpiring,  // an HTTPS certificate expires within [readiness] certificate_warn_within
 };
 std::string_view to_string(RuleKind kind);
 std::optional<RuleKind> parse_kind(std::string_view text);

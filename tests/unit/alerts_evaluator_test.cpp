@@ -122,6 +122,36 @@ TEST(AlertEvaluator, HealthRuleReadsTheReadinessReport) {
   EXPECT_TRUE(e.firing(0));
 }
 
+TEST(AlertEvaluator, CertificateRuleReadsTheTlsEntryOfTheReadinessReport) {
+  Evaluator e({rule(RuleKind::kCertificateExpiring)});
+  auto report_with = [](health::HealthStatus status, std::string details) {
+    auto report = std::make_shared<health::HealthReport>();
+    report->overall = health::HealthStatus::kDegraded;
+    health::ServiceHealth tls;
+    tls.service = "tls";
+    tls.kind = "tls";
+    tls.status = status;
+    tls.details = std::move(details);
+    report->services = {tls};
+    return report;
+  };
+  Signals s;
+  s.now_ms = kT0;
+  s.health = report_with(health::HealthStatus::kHealthy, "site.pem expires in 80 day(s)");
+  EXPECT_TRUE(e.step(s).empty());
+  EXPECT_FALSE(e.firing(0));
+  s.now_ms = kT0 + kSec;
+  s.health = report_with(health::HealthStatus::kDegraded, "site.pem expires in 9 day(s)");
+  auto fired = e.step(s);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].summary, "TLS certificate: site.pem expires in 9 day(s)");
+  s.now_ms = kT0 + 2 * kSec;
+  s.health = report_with(health::HealthStatus::kHealthy, "site.pem expires in 89 day(s)");
+  auto recovered = e.step(s);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_FALSE(e.firing(0));
+}
+
 TEST(AlertEvaluator, ErrorsPerMinuteUseAOneMinuteWindow) {
   Rule r = rule(RuleKind::kErrorsPerMinute);
   r.threshold = 10;

@@ -81,6 +81,24 @@ TEST(ReadinessChecks, DiskThresholds) {
   EXPECT_EQ(check_disk("/nonexistent/dir", 0, 0).status, HealthStatus::kUnhealthy);
 }
 
+TEST(ReadinessChecks, CertificatesDegradeWithinTheWarningWindow) {
+  constexpr std::int64_t kNow = 1'800'000'000;
+  constexpr std::int64_t kDay = 86'400;
+  const std::chrono::seconds window(14 * kDay);
+  auto fine = check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 90 * kDay}}, window,
+                                 kNow);
+  EXPECT_EQ(fine.status, HealthStatus::kHealthy);
+  EXPECT_EQ(fine.kind, "tls");
+  EXPECT_EQ(fine.details, "a.pem expires in 60 day(s)");  // the first to expire is named
+  auto soon = check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 3 * kDay}}, window,
+                                 kNow);
+  EXPECT_EQ(soon.status, HealthStatus::kDegraded);
+  EXPECT_NE(soon.details.find("b.pem expires in 3 day(s)"), std::string::npos) << soon.details;
+  auto expired = check_certificates({{"a.pem", kNow - 2 * kDay}}, window, kNow);
+  EXPECT_EQ(expired.status, HealthStatus::kDegraded);
+  EXPECT_NE(expired.details.find("expired 2 day(s) ago"), std::string::npos) << expired.details;
+}
+
 TEST(ReadinessChecks, UpstreamHealthPath) {
   test::WebhookReceiver up([](std::size_t) { return 200; });
   auto ok = check_upstream(target(up.port()), std::chrono::seconds(2));
