@@ -74,6 +74,10 @@ struct Listener {
 // One thread's world: its io_context, its acceptor and the sessions it owns. Nothing here is
 // touched by another thread except through post().
 class Worker {
+  // Declared before ioc so that it outlives it: destroying ioc destroys the coroutines of the
+  // sessions still open, and each ~Session takes itself out of this list.
+  std::list<Session*> sessions_;
+
  public:
   explicit Worker(Shared& shared);
   void bind(const tcp::endpoint& endpoint, ListenerKind kind);
@@ -101,7 +105,6 @@ class Worker {
   std::size_t reclaim_idle(std::size_t most);
 
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::list<Session*> sessions_;
 };
 
 enum class Phase : std::uint8_t { kIdle, kHeader, kBody, kHandling, kWriting, kStream };
