@@ -25,7 +25,8 @@ export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-// Spawns a server and waits for its "listening on http://HOST:PORT" line on stderr.
+// Spawns a server and waits for its "listening on http://HOST:PORT" line on stderr (edgewatch
+// with an HTTPS listener says "listening on http://HOST:PORT and https://HOST:PORT").
 function startServer(name, command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -55,11 +56,12 @@ function startServer(name, command, args, options = {}) {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
         keep(line);
-        const m = /listening on (http:\/\/[^\s]+)/.exec(line);
+        const m = /listening on (http:\/\/[^\s]+)(?: and (https:\/\/[^\s]+))?/.exec(line);
         if (m && !settled) {
           settled = true;
           clearTimeout(timer);
-          resolve({ name, child, url: m[1].replace(/\/$/, ''), log });
+          const httpsUrl = m[2] ? m[2].replace(/\/$/, '') : null;
+          resolve({ name, child, url: m[1].replace(/\/$/, ''), httpsUrl, log });
         }
       }
     });
@@ -102,7 +104,9 @@ export function checkPrerequisites() {
 }
 
 // The whole stack. options.tokenDelay: the orchestrator's delay before each token;
-// options.config and options.root replace the chat app's configuration file and dist/.
+// options.config and options.root replace the chat app's configuration file and dist/;
+// options.tls = { certificate, key } (PEM files) opens edgewatch's HTTPS listener on
+// 127.0.0.1:0 as well, whose origin is then stack.httpsUrl.
 export async function startStack(options = {}) {
   checkPrerequisites();
   const workdir = mkdtempSync(path.join(tmpdir(), 'edgewatch-e2e-'));
@@ -136,12 +140,21 @@ export async function startStack(options = {}) {
           EDGEWATCH_ADMIN_TOKEN: token,
           EDGEWATCH_STORAGE_DATA_DIR: workdir,
           EDGEWATCH_LOG_ACCESS: 'off',
+          ...(options.tls && {
+            EDGEWATCH_TLS_LISTEN: '127.0.0.1:0',
+            EDGEWATCH_TLS_CERTIFICATES: options.tls.certificate,
+            EDGEWATCH_TLS_KEYS: options.tls.key,
+          }),
           ...options.env,
         },
       },
     );
     stack.servers.push(edgewatch);
     stack.url = edgewatch.url;
+    stack.httpsUrl = edgewatch.httpsUrl;
+    if (options.tls && !stack.httpsUrl) {
+      throw new Error(`edgewatch reported no https listener:\n${edgewatch.log.join('\n')}`);
+    }
     stack.edgewatch = edgewatch;
     stack.orchestrator = orchestrator;
   } catch (e) {
@@ -184,8 +197,8 @@ export async function poll(fn, { timeout = 15000, interval = 250 } = {}) {
   return value;
 }
 
-// Debian's chromium, headless, in a fresh profile directory.
-export async function launchBrowser() {
+// Debian's chromium, headless, in a fresh profile directory. options.args: more switches.
+export async function launchBrowser(options = {}) {
   const profile = mkdtempSync(path.join(tmpdir(), 'edgewatch-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: paths.chromium,
@@ -199,6 +212,7 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args || []),
     ],
     viewport: { width: 1100, height: 720 },
     deviceScaleFactor: 1,
