@@ -64,6 +64,7 @@ bool is_failure_status(int status) {
 ResponseHead response_head(const ResponseParser& parser, bool upgrade) {
   const auto& message = parser.get();
   ResponseHead head;
+  head.fields.reserve(16);
   head.status = message.result_int();
   auto reason = message.reason();
   head.reason = {reason.data(), reason.size()};
@@ -85,19 +86,20 @@ ResponseHead response_head(const ResponseParser& parser, bool upgrade) {
   return head;
 }
 
-// Sends what the stream takes at once, then the rest asynchronously.
-net::awaitable<void> send_all(ByteStream& stream, std::span<const net::const_buffer> buffers,
-                              bool& sent_at_once, error_code& ec) {
+// Sends what the stream takes at once, without a trip through the event loop. True when that
+// settled it (all sent, or an error in `ec`); otherwise `rest` holds what is left to send.
+using Rest = beast::buffers_suffix<std::span<const net::const_buffer>>;
+bool send_now(ByteStream& stream, std::span<const net::const_buffer> buffers,
+              std::optional<Rest>& rest, error_code& ec) {
   std::size_t sent = stream.write_now(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     ec = {};
     sent = 0;
   }
-  sent_at_once = !ec && sent == beast::buffer_bytes(buffers);
-  if (ec || sent_at_once) co_return;
-  beast::buffers_suffix<std::span<const net::const_buffer>> rest(buffers);
-  rest.consume(sent);
-  co_await net::async_write(stream, rest, with_ec(ec));
+  if (ec || sent == beast::buffer_bytes(buffers)) return true;
+  rest.emplace(buffers);
+  rest->consume(sent);
+  return false;
 }
 
 // One attempt of one request against one upstream.
@@ -134,7 +136,7 @@ class Exchange {
   net::awaitable<bool> connect();
   net::awaitable<error_code> send_request();
   net::awaitable<bool> relay_response(ResponseParser& parser);
-  net::awaitable<void> relay_websocket(ResponseParser& parser);
+  net::awaitable<void> relay_websocket(std::optional<ResponseParser>& parser);
   net::awaitable<error_code> read_final_header(std::optional<ResponseParser>& parser);
   net::awaitable<error_code> read_header(ResponseParser& parser);
   std::optional<std::size_t> parse_buffered_body(ResponseParser& parser, std::span<char> into);
@@ -193,10 +195,13 @@ net::awaitable<error_code> Exchange::send_request() {
   std::string head =
       upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
   error_code ec;
-  bool at_once = false;
   std::array<net::const_buffer, 1> head_buffer{net::buffer(head)};
-  co_await send_all(stream_, head_buffer, at_once, ec);
-  nothing_pending_ = at_once && reused_ && framing == BodyFraming::kNone;
+  std::optional<Rest> rest;
+  if (send_now(stream_, head_buffer, rest, ec)) {
+    nothing_pending_ = !ec && reused_ && framing == BodyFraming::kNone;
+  } else {
+    co_await net::async_write(stream_, *rest, with_ec(ec));
+  }
   if (ec || framing == BodyFraming::kNone) co_return ec;
 
   result_.body_consumed = true;
@@ -214,7 +219,10 @@ net::awaitable<error_code> Exchange::send_request() {
     upstream_.stats.bytes_to_upstream.fetch_add(piece.size, std::memory_order_relaxed);
     // The request body as the upstream gets it: chunked framing when its length is unknown.
     ew::net::FramedPieces pieces({}, chunk.data(), piece.size, framing == BodyFraming::kChunked);
-    co_await send_all(stream_, pieces.buffers(), at_once, ec);
+    rest.reset();
+    if (!send_now(stream_, pieces.buffers(), rest, ec)) {
+      co_await net::async_write(stream_, *rest, with_ec(ec));
+    }
     if (ec) co_return ec;
     ctx_.set_timeout(config_.send_timeout);
   }
@@ -280,7 +288,7 @@ net::awaitable<Attempt> Exchange::run() {
   result_.outcome = Outcome::kDone;
 
   if (websocket_ && result_.status == 101) {
-    co_await relay_websocket(parser);
+    co_await relay_websocket(final_parser);
     co_return result_;
   }
 
@@ -295,13 +303,17 @@ net::awaitable<Attempt> Exchange::run() {
   co_return result_;
 }
 
-net::awaitable<void> Exchange::relay_websocket(ResponseParser& parser) {
+net::awaitable<void> Exchange::relay_websocket(std::optional<ResponseParser>& parser) {
   ctx_.deadline = Clock::time_point::max();
   ctx_.status = 101;
-  Upgraded client = co_await ctx_.response.upgrade(response_head(parser, /*upgrade=*/true));
+  Upgraded client;
+  {
+    ResponseHead head = response_head(*parser, /*upgrade=*/true);
+    client = co_await ctx_.response.upgrade(head);
+  }
   if (!client.stream) co_return;
   // A tunnel may stay open for hours: keep nothing of either header while it runs.
-  parser.release();
+  parser.reset();
   if (ctx_.release_request) ctx_.release_request();
   std::string().swap(target_);
   response_started_ = true;  // so that the idle deadline closes the client's side as well

@@ -73,7 +73,7 @@ asio::awaitable<BodyPiece> Http1Exchange::read(std::span<char> into) {
                                  with_ec(ec));
       if (ec) co_return BodyPiece{0, BodyStatus::kClientGone, {}};
     }
-    body_parser_.emplace(std::move(link_.parser));
+    body_parser_ = std::make_unique<BodyParser>(std::move(link_.parser));
     body_parser_->body_limit(link_.body_limit);
     client_ended_ = look_at_client();
   }
@@ -107,43 +107,40 @@ void Http1Exchange::format_head(const ResponseHead& head, Framing framing) {
     if (iequals(field.name, "x-request-id")) has_request_id = true;
     if (iequals(field.name, "strict-transport-security")) has_hsts = true;
   }
-  head_.clear();
-  begin_head(head_, HeadFacts{.status = head.status,
-                              .reason = head.reason,
-                              .framing = framing,
-                              .length = head.content_length.value_or(0),
-                              .keep_alive = keep_alive_,
-                              .version = link_.request.version,
-                              .request_id = has_request_id ? "" : link_.request.request_id,
-                              .hsts = has_hsts ? "" : link_.hsts});
+  link_.head.clear();
+  begin_head(link_.head, HeadFacts{.status = head.status,
+                                   .reason = head.reason,
+                                   .framing = framing,
+                                   .length = head.content_length.value_or(0),
+                                   .keep_alive = keep_alive_,
+                                   .version = link_.request.version,
+                                   .request_id = has_request_id ? "" : link_.request.request_id,
+                                   .hsts = has_hsts ? "" : link_.hsts});
   for (const HeaderField& field : head.fields) {
-    if (!writer_owns(field.name)) append_field(head_, field.name, field.value);
+    if (!writer_owns(field.name)) append_field(link_.head, field.name, field.value);
   }
-  end_head(head_);
+  end_head(link_.head);
 }
 
 // Sends what the connection takes at once, without a trip through the event loop (an
 // asynchronous write costs one even when the kernel takes every byte, the usual case for a
-// token or a small answer), then the rest asynchronously.
-asio::awaitable<bool> Http1Exchange::send(std::string_view head, std::span<const char> body) {
-  ew::net::FramedPieces pieces(head, body.data(), body.size(), framing_ == Framing::kChunked);
+// token or a small answer). True when that settled it (all sent, or the connection failed);
+// otherwise `rest` holds what the caller must still write asynchronously.
+bool Http1Exchange::send_now(const ew::net::FramedPieces& pieces, std::optional<Rest>& rest) {
   error_code ec;
   std::size_t sent = link_.stream.write_now(pieces.buffers(), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     ec = {};
     sent = 0;
   }
-  if (!ec && sent < beast::buffer_bytes(pieces.buffers())) {
-    beast::buffers_suffix<std::span<const asio::const_buffer>> rest(pieces.buffers());
-    rest.consume(sent);
-    co_await asio::async_write(link_.stream, rest, with_ec(ec));
-  }
   if (ec) {
     broken_ = true;
-    co_return false;
+    return true;
   }
-  body_bytes_ += body.size();
-  co_return true;
+  if (sent == beast::buffer_bytes(pieces.buffers())) return true;
+  rest.emplace(pieces.buffers());
+  rest->consume(sent);
+  return false;
 }
 
 asio::awaitable<bool> Http1Exchange::interim(const ResponseHead& head) {
@@ -185,12 +182,29 @@ asio::awaitable<bool> Http1Exchange::start(const ResponseHead& head,
     finished_ = true;
     first_bytes = {};
   }
-  co_return co_await send(head_, first_bytes);
+  ew::net::FramedPieces pieces(link_.head, first_bytes.data(), first_bytes.size(),
+                               framing_ == Framing::kChunked);
+  std::optional<Rest> rest;
+  if (!send_now(pieces, rest)) {
+    error_code ec;
+    co_await asio::async_write(link_.stream, *rest, with_ec(ec));
+    if (ec) broken_ = true;
+  }
+  if (!broken_) body_bytes_ += first_bytes.size();
+  co_return !broken_;
 }
 
 asio::awaitable<bool> Http1Exchange::write(std::span<const char> bytes) {
-  if (bytes.empty()) co_return !broken_;
-  co_return co_await send({}, bytes);
+  if (bytes.empty() || broken_) co_return !broken_;
+  ew::net::FramedPieces pieces({}, bytes.data(), bytes.size(), framing_ == Framing::kChunked);
+  std::optional<Rest> rest;
+  if (!send_now(pieces, rest)) {
+    error_code ec;
+    co_await asio::async_write(link_.stream, *rest, with_ec(ec));
+    if (ec) broken_ = true;
+  }
+  if (!broken_) body_bytes_ += bytes.size();
+  co_return !broken_;
 }
 
 asio::awaitable<bool> Http1Exchange::finish() {
@@ -215,16 +229,23 @@ asio::awaitable<bool> Http1Exchange::reply(Response response) {
   started_ = true;
   status_ = response.status;
   keep_alive_ = keep_alive_ && body_done_;
-  head_.clear();
+  link_.head.clear();
   keep_alive_ = append_response_head(
-      head_, response,
+      link_.head, response,
       ReplyFacts{keep_alive_, link_.request.version, link_.request.request_id, link_.hsts});
   framing_ = Framing::kLength;
   finished_ = true;
   std::string_view body = link_.request.method == Method::kHead || !status_has_body(status_)
                               ? std::string_view{}
                               : std::string_view(response.body);
-  co_return co_await send(head_, body);
+  error_code ec;
+  co_await asio::async_write(link_.stream,
+                             std::array<asio::const_buffer, 2>{
+                                 asio::buffer(link_.head), asio::buffer(body.data(), body.size())},
+                             with_ec(ec));
+  if (ec) broken_ = true;
+  if (!broken_) body_bytes_ += body.size();
+  co_return !broken_;
 }
 
 asio::awaitable<Upgraded> Http1Exchange::upgrade(const ResponseHead& head) {
@@ -235,8 +256,13 @@ asio::awaitable<Upgraded> Http1Exchange::upgrade(const ResponseHead& head) {
   framing_ = Framing::kUpgrade;
   format_head(head, Framing::kUpgrade);
   Upgraded upgraded;
-  if (!co_await send(head_, {})) co_return upgraded;
-  std::string().swap(head_);
+  error_code ec;
+  co_await asio::async_write(link_.stream, asio::buffer(link_.head), with_ec(ec));
+  if (ec) {
+    broken_ = true;
+    co_return upgraded;
+  }
+  link_.head.clear();
   auto pending = link_.buffer.data();
   upgraded.pending.assign(static_cast<const char*>(pending.data()), pending.size());
   link_.buffer.consume(link_.buffer.size());

@@ -6,6 +6,7 @@
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -16,6 +17,7 @@
 
 #include "net/byte_stream.h"
 #include "net/exchange.h"
+#include "net/framed_pieces.h"
 #include "server/http1_head.h"
 
 namespace ew::detail {
@@ -31,6 +33,7 @@ struct Http1Link {
   std::uint64_t body_limit = 0;
   bool keep_alive = true;  // the connection may carry another request, as far as it is known
   std::string_view hsts;   // the Strict-Transport-Security value for this request, or empty
+  std::string& head;       // where heads are written: the connection's, reused across requests
 };
 
 class Http1Exchange final : public BodyReader, public ResponseWriter {
@@ -65,13 +68,13 @@ class Http1Exchange final : public BodyReader, public ResponseWriter {
  private:
   struct HangupWatch;
   void format_head(const ResponseHead& head, Framing framing);
-  boost::asio::awaitable<bool> send(std::string_view head, std::span<const char> body);
+  using Rest = boost::beast::buffers_suffix<std::span<const boost::asio::const_buffer>>;
+  bool send_now(const ew::net::FramedPieces& pieces, std::optional<Rest>& rest);
   bool look_at_client();
 
   Http1Link link_;
   using BodyParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
-  std::optional<BodyParser> body_parser_;
-  std::string head_;
+  std::unique_ptr<BodyParser> body_parser_;  // made when a body is read: most requests have none
   Framing framing_ = Framing::kNone;
   int status_ = 0;
   std::uint64_t body_bytes_ = 0;

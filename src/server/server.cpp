@@ -161,6 +161,7 @@ net::awaitable<void> Worker::accept_loop(Listener& listener) {
       }
       continue;
     }
+    ++accepted_;
     auto session = std::make_shared<Session>(*this, std::move(socket), listener.kind);
     net::co_spawn(ioc, run_session(std::move(session)), net::detached);
   }
@@ -183,8 +184,20 @@ net::awaitable<void> Worker::sweep_loop() {
       Session* session = *it++;  // closing may not erase, but stay safe
       session->check_deadline(now);
     }
-    if (flood_receded(shared)) malloc_trim(0);
+    if (flood_receded(shared) || burst_settled()) malloc_trim(0);
   }
+}
+
+// Setting up a connection takes more memory than keeping it (its first read buffer, the frames
+// of the request it sends, the gateway's upstream connect), and glibc keeps what was freed. When
+// a burst of at least kTrimAfterPeak new connections has ended (a sweep with no new one), the
+// free pages go back to the system, so that RSS shows what the open connections hold.
+bool Worker::burst_settled() {
+  bool quiet = accepted_ == accepted_at_last_sweep_;
+  accepted_at_last_sweep_ = accepted_;
+  if (!quiet || accepted_ - accepted_at_last_trim_ < kTrimAfterPeak) return false;
+  accepted_at_last_trim_ = accepted_;
+  return true;
 }
 
 void Worker::begin_drain() {

@@ -104,7 +104,12 @@ class Worker {
   // how many it closed.
   std::size_t reclaim_idle(std::size_t most);
 
+  bool burst_settled();
+
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::uint64_t accepted_ = 0;
+  std::uint64_t accepted_at_last_sweep_ = 0;
+  std::uint64_t accepted_at_last_trim_ = 0;
 };
 
 enum class Phase : std::uint8_t { kIdle, kHeader, kBody, kHandling, kWriting, kStream };

@@ -667,7 +667,8 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
                                 .request = request,
                                 .body_limit = limit,
                                 .keep_alive = keep_alive,
-                                .hsts = hsts()});
+                                .hsts = hsts(),
+                                .head = out});
   StreamExchange context{request, route.options, http1, http1};
   context.release_request = [this] { release_request(); };
   exchange = &context;
