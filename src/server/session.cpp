@@ -139,7 +139,9 @@ struct Session::State {
   Request request;
   std::shared_ptr<Sink> sink;
   StreamExchange* exchange = nullptr;         // while a stream handler owns the connection
-  std::optional<HeaderParser> reused_parser;  // reused: no allocation for the parser per request
+  // Made once per connection and reused by every request on it; freed (with the Sink) by
+  // release_request(), so that a WebSocket tunnel holds neither.
+  std::unique_ptr<std::optional<HeaderParser>> reused_parser;
   std::size_t written = 0;                    // bytes of `out` + body already sent by write_now()
   std::uint64_t file_sent = 0;                // bytes of a file body already sent by write_now()
   bool head_built = false;
@@ -269,7 +271,7 @@ net::awaitable<void> Session::run() {
   }
   while (!s.closed && co_await s.serve_one()) {
     if (const Route* route = std::exchange(s.stream_route, nullptr)) {
-      co_await s.serve_stream(*s.reused_parser, *route);
+      co_await s.serve_stream(**s.reused_parser, *route);
       if (!s.keep_alive || s.closed) break;
     }
   }
@@ -443,6 +445,7 @@ void Session::State::release_request() {
   std::string().swap(request.body);
   std::string().swap(out);
   reused_parser.reset();
+  sink.reset();
 }
 
 net::awaitable<bool> Session::State::serve_one() {
@@ -458,7 +461,8 @@ net::awaitable<bool> Session::State::serve_one() {
   keep_alive = false;
   request_id.clear();
 
-  HeaderParser& parser = reused_parser.emplace();
+  if (!reused_parser) reused_parser = std::make_unique<std::optional<HeaderParser>>();
+  HeaderParser& parser = reused_parser->emplace();
   // The body limit depends on the route, known only after the header: it is applied then.
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   parser.header_limit(static_cast<std::uint32_t>(options.max_header_size));
@@ -659,6 +663,10 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   phase = Phase::kStream;
   deadline = kNever;
   worker.shared.traffic->request_started();
+  // An upgrade may hold the connection for hours and its setup may wait on an upstream: the
+  // read buffer (its header is parsed into the parser's own storage) goes back now rather than
+  // after the 101, so that a burst of upgrades does not hold one each meanwhile.
+  if (buffer.size() == 0 && request.has_header("Upgrade")) buffer.shrink_to_fit();
   std::uint64_t limit =
       route.options.max_body_size ? route.options.max_body_size : options.max_body_size;
   Http1Exchange http1(Http1Link{.stream = stream,
