@@ -3,28 +3,41 @@
 // write through it, so that TLS is one branch here instead of a second copy of each of them
 // (the shape of Beast's advanced_server_flex example, without its templates: one branch per
 // operation costs less than compiling every session twice, and keeps a plain stream at the
-// size of its socket plus one pointer).
+// size of its socket plus two pointers).
 //
-// Plain streams keep their fast paths: non-blocking writes that skip the event loop, sendfile(2),
-// the FIN peek and the read hints of read_hints.h. A TLS stream answers "not now" to the
-// immediate operations (the caller falls back to the asynchronous path, which is correct if
-// slower) and peeks at the TCP socket under the TLS records, which still sees a FIN.
+// TLS runs OpenSSL straight on the socket (SSL_set_fd), the way nginx and h2o do, rather than
+// through Asio's ssl::stream and its memory BIO pair: no copy of every record, and a write
+// that the socket takes at once completes at once, without a trip through the event loop. Only
+// waiting goes through Asio: for readability or writability, as OpenSSL asks.
+//
+// Plain streams keep their fast paths: sendfile(2), the FIN peek and the read hints of
+// read_hints.h. Over TLS the immediate operations (read_now, write_now) work too; sendfile does
+// not (no kernel TLS), and peek() looks at the TCP socket under the records, which still sees a
+// FIN.
 #pragma once
 
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
+#include <openssl/types.h>
+
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/post.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "net/peek.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace ew::net {
 
@@ -35,37 +48,38 @@ using boost::system::error_code;
 class ByteStream {
  public:
   using executor_type = tcp::socket::executor_type;
-  using TlsStream = asio::ssl::stream<tcp::socket>;
 
   ByteStream() = delete;
   // A plain TCP stream.
   explicit ByteStream(tcp::socket socket);
   // A stream not yet connected (see connect()).
   explicit ByteStream(const executor_type& executor);
-  // A TLS stream over `socket`, as a server (accepting) or a client (connecting). `context`
-  // must stay alive as long as the stream: `owner` keeps it (and whatever else the handshake's
-  // callbacks use, such as the certificates chosen by SNI) for the stream's life.
-  enum class Role : std::uint8_t { kServer, kClient };
-  ByteStream(tcp::socket socket, asio::ssl::context& context, Role role,
-             std::shared_ptr<const void> owner);
-  ByteStream(ByteStream&&) noexcept = default;
-  ByteStream& operator=(ByteStream&&) noexcept = default;
+  // A TLS stream over `socket`, as a server (accepting). `context` must stay alive as long as
+  // the stream: `owner` keeps it (and whatever else the handshake's callbacks use, such as the
+  // certificates chosen by SNI) for the stream's life.
+  ByteStream(tcp::socket socket, asio::ssl::context& context, std::shared_ptr<const void> owner);
+  ByteStream(ByteStream&& other) noexcept;
+  ByteStream& operator=(ByteStream&& other) noexcept;
   ~ByteStream();
 
-  executor_type get_executor() { return socket().get_executor(); }
-  bool secure() const { return tls_ != nullptr; }
+  executor_type get_executor() { return socket_.get_executor(); }
+  bool secure() const { return ssl_ != nullptr; }
 
   // The AsyncReadStream and AsyncWriteStream contracts, for Asio's and Beast's composed
-  // operations. Both branches yield the same completion signature, so any token works.
+  // operations.
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    if (tls_) return tls_->async_read_some(buffers, std::forward<Token>(token));
-    return plain_.async_read_some(buffers, std::forward<Token>(token));
+    if (!ssl_) return socket_.async_read_some(buffers, std::forward<Token>(token));
+    return asio::async_compose<Token, void(error_code, std::size_t)>(
+        TlsOp{this, first_buffer(buffers), {}, /*read=*/true}, token, socket_);
   }
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    if (tls_) return tls_->async_write_some(buffers, std::forward<Token>(token));
-    return plain_.async_write_some(buffers, std::forward<Token>(token));
+    if (!ssl_) return socket_.async_write_some(buffers, std::forward<Token>(token));
+    // One buffer at a time: a write that must wait keeps its bytes in pending_write_, and the
+    // caller's next write starts with the same bytes.
+    return asio::async_compose<Token, void(error_code, std::size_t)>(
+        TlsOp{this, {}, first_buffer(buffers), /*read=*/false}, token, socket_);
   }
 
   // Connects a stream made from an executor: `host` is an address (connected at once) or a name
@@ -84,31 +98,25 @@ class ByteStream {
   std::string_view alpn() const;
 
   // Writes what the socket takes at once, without waiting: the bytes written, or 0 with
-  // would_block. A TLS stream always answers would_block: use async_write.
+  // would_block.
   template <class ConstBuffers>
   std::size_t write_now(const ConstBuffers& buffers, error_code& ec) {
-    if (tls_) {
-      ec = asio::error::would_block;
-      return 0;
-    }
-    return plain_.write_some(buffers, ec);
+    if (!ssl_) return socket_.write_some(buffers, ec);
+    return tls_write(gather(buffers), ec);
   }
   // The same, reading.
   template <class MutableBuffers>
   std::size_t read_now(const MutableBuffers& buffers, error_code& ec) {
-    if (tls_) {
-      ec = asio::error::would_block;
-      return 0;
-    }
-    return plain_.read_some(buffers, ec);
+    if (!ssl_) return socket_.read_some(buffers, ec);
+    return tls_read(first_buffer(buffers), ec);
   }
   // Writes the head with MSG_MORE, so that it leaves in one segment with the sendfile(2) that
   // follows. Plain streams only (see can_sendfile()).
   template <class ConstBuffers>
   std::size_t write_now_more(const ConstBuffers& buffers, error_code& ec) {
-    return plain_.send(buffers, MSG_MORE, ec);
+    return socket_.send(buffers, MSG_MORE, ec);
   }
-  bool can_sendfile() const { return tls_ == nullptr; }
+  bool can_sendfile() const { return ssl_ == nullptr; }
   // sendfile(2) of up to `count` bytes of `fd` at `offset` (advanced); plain streams only.
   // Returns the bytes sent, 0 with would_block when the socket is full.
   std::size_t sendfile_now(int fd, std::int64_t& offset, std::size_t count, error_code& ec);
@@ -124,7 +132,7 @@ class ByteStream {
   // Waits until the peer sends something or closes (bytes, TLS records or a FIN).
   template <class Handler>
   void async_wait_readable(Handler&& handler) {
-    socket().async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
+    socket_.async_wait(tcp::socket::wait_read, std::forward<Handler>(handler));
   }
 
   // What the peer left in the socket, without consuming it. On TLS, kData may be a TLS record
@@ -139,24 +147,99 @@ class ByteStream {
   // On TLS, sends close_notify first (bounded by the caller's deadline), then closes.
   asio::awaitable<void> close_gracefully();
   void close();
-  bool is_open() const;
+  bool is_open() const { return socket_.is_open(); }
 
   // The peer's address ("" when unknown).
   std::string remote_address() const;
-  // Whether the stream's socket was put in non-blocking mode (needed by the *_now operations).
   void set_non_blocking();
   void set_no_delay();
 
  private:
-  bool prepare_client(std::string_view host, bool verify);
-  tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
-  const tcp::socket& socket() const { return tls_ ? tls_->next_layer() : plain_; }
+  // What OpenSSL needs before an operation can go on.
+  enum class Want : std::uint8_t { kNothing, kRead, kWrite };
 
-  // A plain stream's socket; for TLS it is moved into tls_ and stays empty.
-  tcp::socket plain_;
-  std::unique_ptr<TlsStream> tls_;
+  // One TLS read or write as an Asio composed operation: try, and on WANT_READ/WANT_WRITE wait
+  // for the socket and try again. An attempt that succeeds at once is delivered through a post,
+  // as Asio's rules for initiating functions ask.
+  struct TlsOp {
+    ByteStream* stream;
+    asio::mutable_buffer into;
+    asio::const_buffer from;
+    bool read;
+    bool waited = false;
+    bool delivering = false;
+    error_code result = {};
+    std::size_t bytes = 0;
+
+    template <class Self>
+    void operator()(Self& self, error_code ec = {}) {
+      if (delivering) return self.complete(result, bytes);
+      if (ec) return self.complete(ec, 0);
+      Want want = read ? stream->tls_read_step(into, bytes, result)
+                       : stream->tls_write_step(from, bytes, result);
+      if (want == Want::kNothing) {
+        if (waited) return self.complete(result, bytes);
+        delivering = true;
+        asio::post(std::move(self));
+        return;
+      }
+      waited = true;
+      stream->socket_.async_wait(
+          want == Want::kRead ? tcp::socket::wait_read : tcp::socket::wait_write, std::move(self));
+    }
+  };
+
+  template <class Buffers>
+  static auto first_buffer(const Buffers& buffers) {
+    using Buffer = std::conditional_t<asio::is_mutable_buffer_sequence<Buffers>::value,
+                                      asio::mutable_buffer, asio::const_buffer>;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+         ++it) {
+      Buffer b(*it);
+      if (b.size() > 0) return b;
+    }
+    return Buffer();
+  }
+  // The buffers as one: the first when it is the only non-empty one, else copied (up to one
+  // TLS record) into a per-thread scratch buffer, so that a head and a small body go out in one
+  // record.
+  template <class ConstBuffers>
+  static asio::const_buffer gather(const ConstBuffers& buffers) {
+    std::size_t count = 0;
+    asio::const_buffer only;
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers);
+         ++it) {
+      asio::const_buffer b(*it);
+      if (b.size() == 0) continue;
+      if (++count == 1) only = b;
+    }
+    if (count <= 1) return only;
+    char* scratch = gather_scratch();
+    std::size_t used = 0;
+    for (auto it = asio::buffer_sequence_begin(buffers);
+         it != asio::buffer_sequence_end(buffers) && used < kGatherLimit; ++it) {
+      asio::const_buffer b(*it);
+      used += asio::buffer_copy(asio::buffer(scratch + used, kGatherLimit - used), b);
+    }
+    return asio::const_buffer(scratch, used);
+  }
+  static constexpr std::size_t kGatherLimit = 16384;  // one TLS record
+  static char* gather_scratch();
+
+  Want tls_read_step(asio::mutable_buffer into, std::size_t& bytes, error_code& ec);
+  Want tls_write_step(asio::const_buffer from, std::size_t& bytes, error_code& ec);
+  std::size_t tls_read(asio::mutable_buffer into, error_code& ec);
+  std::size_t tls_write(asio::const_buffer from, error_code& ec);
+  // OpenSSL's answer to an operation as what it waits for, with `ec` set when it failed.
+  Want classify(int result, error_code& ec);
+  void attach_tls(asio::ssl::context& context, std::shared_ptr<const void> owner);
+
+  tcp::socket socket_;
+  SSL* ssl_ = nullptr;  // owned; null for a plain stream
   std::shared_ptr<const void> owner_;
-  Role role_ = Role::kServer;
+  // The bytes of a TLS write that had to wait: OpenSSL must be given them again (it has already
+  // encrypted their record), and the caller's retry starts with them.
+  std::string pending_write_;
 };
 
 }  // namespace ew::net

@@ -118,8 +118,7 @@ ew::net::ByteStream open_stream(const ServerOptions& options, tcp::socket socket
                                 ListenerKind kind) {
   if (kind == ListenerKind::kPlain) return ew::net::ByteStream(std::move(socket));
   TlsHandshake tls = options.https.handshake();
-  return ew::net::ByteStream(std::move(socket), *tls.context, ew::net::ByteStream::Role::kServer,
-                             std::move(tls.owner));
+  return ew::net::ByteStream(std::move(socket), *tls.context, std::move(tls.owner));
 }
 
 struct Session::State {
@@ -138,12 +137,12 @@ struct Session::State {
   std::string out;  // serialized response head, reused across requests
   Request request;
   std::shared_ptr<Sink> sink;
-  StreamExchange* exchange = nullptr;         // while a stream handler owns the connection
+  StreamExchange* exchange = nullptr;  // while a stream handler owns the connection
   // Made once per connection and reused by every request on it; freed (with the Sink) by
   // release_request(), so that a WebSocket tunnel holds neither.
   std::unique_ptr<std::optional<HeaderParser>> reused_parser;
-  std::size_t written = 0;                    // bytes of `out` + body already sent by write_now()
-  std::uint64_t file_sent = 0;                // bytes of a file body already sent by write_now()
+  std::size_t written = 0;      // bytes of `out` + body already sent by write_now()
+  std::uint64_t file_sent = 0;  // bytes of a file body already sent by write_now()
   bool head_built = false;
   bool closed = false;
   // Set on entering a phase that waits for the client, until the sweep has looked once for a
@@ -759,6 +758,7 @@ bool Session::State::write_now(Response& response) {
   if (ec) return fail();
   written = n;
   if (n < out.size() + body.size()) return false;
+  if (file && !stream.can_sendfile()) return false;  // over TLS: copied by write()
   if (file) {
     SendFileResult sent = send_file_now(*response.file_body, file_sent);
     if (sent == SendFileResult::kFailed) return fail();
