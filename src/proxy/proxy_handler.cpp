@@ -59,12 +59,24 @@ bool is_failure_status(int status) {
   return status >= 500;
 }
 
+// A field list kept per thread between answers, so that passing an upstream's answer on does
+// not allocate one each time (recycle() gives it back once the writer has the head).
+std::vector<HeaderField>& spare_fields() {
+  thread_local std::vector<HeaderField> spare;
+  return spare;
+}
+
+void recycle(ResponseHead& head) {
+  if (head.fields.capacity() > spare_fields().capacity()) head.fields.swap(spare_fields());
+}
+
 // The upstream's answer as the client's writer takes it: status, reason and end-to-end fields.
 // The fields are views into the parser's message, valid while it lives.
 ResponseHead response_head(const ResponseParser& parser, bool upgrade) {
   const auto& message = parser.get();
   ResponseHead head;
-  head.fields.reserve(16);
+  head.fields.swap(spare_fields());
+  head.fields.clear();
   head.status = message.result_int();
   auto reason = message.reason();
   head.reason = {reason.data(), reason.size()};
@@ -411,8 +423,10 @@ net::awaitable<bool> Exchange::relay_response(ResponseParser& parser) {
       ok = false;
     }
   }
-  if (!co_await ctx_.response.start(response_head(parser, /*upgrade=*/false),
-                                    std::span<const char>(chunk.data(), first))) {
+  ResponseHead head = response_head(parser, /*upgrade=*/false);
+  bool started = co_await ctx_.response.start(head, std::span<const char>(chunk.data(), first));
+  recycle(head);
+  if (!started) {
     result_.outcome = Outcome::kClientGone;
     co_return false;
   }

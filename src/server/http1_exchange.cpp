@@ -17,11 +17,34 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
 
-// Fields the writer owns: a handler's copy of them (an upstream's) is dropped, not repeated.
+enum class FieldRole : std::uint8_t { kPassed, kWriters, kRequestId, kHsts };
+
+// What the writer makes of a handler's field, by name, looking at the length first (one
+// comparison for most fields): the writer's own (framing, Connection, Date) are dropped rather
+// than repeated; X-Request-Id and Strict-Transport-Security given by the handler (an upstream)
+// replace the writer's.
+FieldRole field_role(std::string_view name) {
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "date") ? FieldRole::kWriters : FieldRole::kPassed;
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive") ? FieldRole::kWriters
+                                                                        : FieldRole::kPassed;
+    case 12:
+      return iequals(name, "x-request-id") ? FieldRole::kRequestId : FieldRole::kPassed;
+    case 14:
+      return iequals(name, "content-length") ? FieldRole::kWriters : FieldRole::kPassed;
+    case 17:
+      return iequals(name, "transfer-encoding") ? FieldRole::kWriters : FieldRole::kPassed;
+    case 25:
+      return iequals(name, "strict-transport-security") ? FieldRole::kHsts : FieldRole::kPassed;
+    default:
+      return FieldRole::kPassed;
+  }
+}
+
 bool writer_owns(std::string_view name) {
-  return iequals(name, "date") || iequals(name, "content-length") ||
-         iequals(name, "transfer-encoding") || iequals(name, "connection") ||
-         iequals(name, "keep-alive");
+  return field_role(name) == FieldRole::kWriters;
 }
 
 }  // namespace
@@ -101,12 +124,6 @@ asio::awaitable<BodyPiece> Http1Exchange::read(std::span<char> into) {
 }
 
 void Http1Exchange::format_head(const ResponseHead& head, Framing framing) {
-  bool has_request_id = false;
-  bool has_hsts = false;
-  for (const HeaderField& field : head.fields) {
-    if (iequals(field.name, "x-request-id")) has_request_id = true;
-    if (iequals(field.name, "strict-transport-security")) has_hsts = true;
-  }
   link_.head.clear();
   begin_head(link_.head, HeadFacts{.status = head.status,
                                    .reason = head.reason,
@@ -114,10 +131,20 @@ void Http1Exchange::format_head(const ResponseHead& head, Framing framing) {
                                    .length = head.content_length.value_or(0),
                                    .keep_alive = keep_alive_,
                                    .version = link_.request.version,
-                                   .request_id = has_request_id ? "" : link_.request.request_id,
-                                   .hsts = has_hsts ? "" : link_.hsts});
+                                   .request_id = {},
+                                   .hsts = {}});
+  bool has_request_id = false;
+  bool has_hsts = false;
   for (const HeaderField& field : head.fields) {
-    if (!writer_owns(field.name)) append_field(link_.head, field.name, field.value);
+    FieldRole role = field_role(field.name);
+    if (role == FieldRole::kWriters) continue;
+    has_request_id = has_request_id || role == FieldRole::kRequestId;
+    has_hsts = has_hsts || role == FieldRole::kHsts;
+    append_field(link_.head, field.name, field.value);
+  }
+  if (!has_request_id) append_field(link_.head, "X-Request-Id", link_.request.request_id);
+  if (!has_hsts && !link_.hsts.empty()) {
+    append_field(link_.head, "Strict-Transport-Security", link_.hsts);
   }
   end_head(link_.head);
 }

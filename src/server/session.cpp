@@ -665,7 +665,7 @@ net::awaitable<void> Session::State::serve_stream(HeaderParser& parser, const Ro
   // An upgrade may hold the connection for hours and its setup may wait on an upstream: the
   // read buffer (its header is parsed into the parser's own storage) goes back now rather than
   // after the 101, so that a burst of upgrades does not hold one each meanwhile.
-  if (buffer.size() == 0 && request.has_header("Upgrade")) buffer.shrink_to_fit();
+  if (buffer.size() == 0 && parser.upgrade()) buffer.shrink_to_fit();
   std::uint64_t limit =
       route.options.max_body_size ? route.options.max_body_size : options.max_body_size;
   Http1Exchange http1(Http1Link{.stream = stream,
