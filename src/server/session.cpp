@@ -291,10 +291,15 @@ net::awaitable<void> Session::run() {
 // answer saying so (as nginx does) instead of a handshake failure the client cannot read.
 net::awaitable<bool> Session::State::handshake() {
   enter(Phase::kHeader, options.header_timeout);
-  error_code ec;
-  co_await stream.wait_readable(ec);
-  if (ec) co_return false;
+  // The ClientHello usually arrives with the connection: look before waiting for it.
   std::optional<unsigned char> first = stream.peek_byte();
+  if (!first) {
+    if (stream.peek() == Peeked::kClosed) co_return false;
+    error_code ec;
+    co_await stream.wait_readable(ec);
+    if (ec) co_return false;
+    first = stream.peek_byte();
+  }
   if (!first) co_return false;
   if (*first != kTlsHandshakeRecord) {
     if (std::isalpha(*first)) {
@@ -308,7 +313,7 @@ net::awaitable<bool> Session::State::handshake() {
     }
     co_return false;
   }
-  ec = co_await stream.handshake();
+  error_code ec = co_await stream.handshake();
   if (ec) {
     spdlog::debug("TLS handshake with {} failed: {}", client_address, ec.message());
     co_return false;
