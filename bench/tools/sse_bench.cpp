@@ -22,8 +22,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
@@ -198,8 +198,8 @@ net::awaitable<void> stream(Target& target, int tokens, int delay_ms, net::ssl::
 
 bool parse_target(std::string_view spec, Target& t) {
   constexpr std::string_view kHttps = "https://";
-  if (std::size_t eq = spec.find('='); eq != std::string_view::npos &&
-                                        spec.substr(eq + 1, kHttps.size()) == kHttps) {
+  if (std::size_t eq = spec.find('=');
+      eq != std::string_view::npos && spec.substr(eq + 1, kHttps.size()) == kHttps) {
     std::string plain(spec.substr(0, eq + 1));
     plain.append(spec.substr(eq + 1 + kHttps.size()));
     if (!parse_target(plain, t)) return false;
@@ -222,8 +222,9 @@ bool parse_target(std::string_view spec, Target& t) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr,
-                 "usage: sse_bench STREAMS TOKENS DELAY_MS ROUNDS NAME=[https://]HOST:PORT/PATH...\n");
+    std::fprintf(
+        stderr,
+        "usage: sse_bench STREAMS TOKENS DELAY_MS ROUNDS NAME=[https://]HOST:PORT/PATH...\n");
     return 2;
   }
   int streams = std::stoi(argv[1]), tokens = std::stoi(argv[2]), delay_ms = std::stoi(argv[3]);

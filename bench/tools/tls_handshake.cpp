@@ -76,7 +76,8 @@ void worker(SSL_CTX* ctx, const Options& options, Clock::time_point deadline, To
     bool ok = SSL_connect(ssl) == 1;
     if (!ok) {
       ++handshake_errors;
-    } else if (SSL_write(ssl, options.request.data(), static_cast<int>(options.request.size())) <= 0) {
+    } else if (SSL_write(ssl, options.request.data(), static_cast<int>(options.request.size())) <=
+               0) {
       ++write_errors;
       ok = false;
     } else {
@@ -174,8 +175,7 @@ int main(int argc, char** argv) {
 
   Totals totals;
   const auto started = Clock::now();
-  const auto deadline =
-      started + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+  const auto deadline = started + std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
   std::vector<std::thread> threads;
   for (int i = 0; i < connections; ++i) {
     threads.emplace_back(worker, ctx, std::cref(options), deadline, std::ref(totals));
@@ -206,7 +206,8 @@ int main(int argc, char** argv) {
                 totals.handshake_errors);
   }
   if (totals.non2xx > 0) std::printf("  Non-2xx or 3xx responses: %ld\n", totals.non2xx);
-  std::printf("Requests/sec: %10.2f\n", elapsed > 0 ? static_cast<double>(v.size()) / elapsed : 0.0);
+  std::printf("Requests/sec: %10.2f\n",
+              elapsed > 0 ? static_cast<double>(v.size()) / elapsed : 0.0);
   std::printf("resumed %ld of %zu\n", totals.resumed, v.size());
   return 0;
 }

@@ -14,13 +14,13 @@
 namespace ew::alerts {
 
 enum class RuleKind : std::uint8_t {
-  kErrorsPerMinute,     // error events per minute above threshold
-  kNewIssue,            // a new issue appeared
-  kRegression,          // a resolved issue came back
-  kUpstreamUnhealthy,   // an upstream (or the one named by target) is unhealthy
-  kHealthUnhealthy,     // readiness overall is unhealthy
-  kWebVitalP75,         // a web vital's p75 above its budget
-  kIngestionRejecting,  // ingestion refused more than threshold items per minute
+  kErrorsPerMinute,      // error events per minute above threshold
+  kNewIssue,             // a new issue appeared
+  kRegression,           // a resolved issue came back
+  kUpstreamUnhealthy,    // an upstream (or the one named by target) is unhealthy
+  kHealthUnhealthy,      // readiness overall is unhealthy
+  kWebVitalP75,          // a web vital's p75 above its budget
+  kIngestionRejecting,   // ingestion refused more than threshold items per minute
   kCertificateExpiring,  // an HTTPS certificate expires within [readiness] certificate_warn_within
 };
 std::string_view to_string(RuleKind kind);

@@ -40,17 +40,6 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using namespace std::chrono_literals;
 
-bool gateway_same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The value of field `name` in a raw HTTP head ("Name: value\r\n" lines), if present.
 std::optional<std::string> head_field(std::string_view head, std::string_view name) {
   std::size_t at = head.find("\r\n");
@@ -59,7 +48,7 @@ std::optional<std::string> head_field(std::string_view head, std::string_view na
     std::size_t end = head.find("\r\n", at);
     std::string_view line = head.substr(at, end - at);
     std::size_t colon = line.find(':');
-    if (colon != std::string_view::npos && gateway_same_name(line.substr(0, colon), name)) {
+    if (colon != std::string_view::npos && iequals(line.substr(0, colon), name)) {
       std::string_view value = line.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
       return std::string(value);
@@ -88,7 +77,7 @@ struct RecordedHead {
   }
   std::optional<std::string> field(std::string_view name) const {
     for (const auto& [n, v] : fields) {
-      if (gateway_same_name(n, name)) return v;
+      if (iequals(n, name)) return v;
     }
     return std::nullopt;
   }

@@ -85,13 +85,13 @@ TEST(ReadinessChecks, CertificatesDegradeWithinTheWarningWindow) {
   constexpr std::int64_t kNow = 1'800'000'000;
   constexpr std::int64_t kDay = 86'400;
   const std::chrono::seconds window(14 * kDay);
-  auto fine = check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 90 * kDay}}, window,
-                                 kNow);
+  auto fine =
+      check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 90 * kDay}}, window, kNow);
   EXPECT_EQ(fine.status, HealthStatus::kHealthy);
   EXPECT_EQ(fine.kind, "tls");
   EXPECT_EQ(fine.details, "a.pem expires in 60 day(s)");  // the first to expire is named
-  auto soon = check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 3 * kDay}}, window,
-                                 kNow);
+  auto soon =
+      check_certificates({{"a.pem", kNow + 60 * kDay}, {"b.pem", kNow + 3 * kDay}}, window, kNow);
   EXPECT_EQ(soon.status, HealthStatus::kDegraded);
   EXPECT_NE(soon.details.find("b.pem expires in 3 day(s)"), std::string::npos) << soon.details;
   auto expired = check_certificates({{"a.pem", kNow - 2 * kDay}}, window, kNow);

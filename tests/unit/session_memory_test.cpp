@@ -43,17 +43,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kReadTimeout = 5s;
 
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // One answer as the client read it off the wire.
 struct RawResponse {
   std::string status_line;
@@ -65,7 +54,7 @@ struct RawResponse {
 
   std::optional<std::string> field(std::string_view name) const {
     for (const auto& [n, v] : fields) {
-      if (same_name(n, name)) return v;
+      if (iequals(n, name)) return v;
     }
     return std::nullopt;
   }
@@ -110,7 +99,7 @@ class RawClient {
     std::optional<std::string> length = response.field("Content-Length");
     if (response.status < 200 || response.status == 204 || response.status == 304) {
       response.complete = true;
-    } else if (encoding && same_name(*encoding, "chunked")) {
+    } else if (encoding && iequals(*encoding, "chunked")) {
       read_chunked(response);
     } else if (length) {
       std::size_t want = std::stoul(*length);
