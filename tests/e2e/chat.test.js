@@ -12,47 +12,9 @@ import {
   stopStack,
   watchPage,
 } from './harness.js';
+import { expectedReply, recordStream, streamSamples } from './chat_stream.js';
 
 const TOKEN_DELAY_MS = 40;
-
-// The orchestrator's reply (examples/orchestrator/reply.cpp), word by word.
-function expectedReply(message) {
-  return (
-    `You said: ${message}. Here is a streamed reply from the example orchestrator, sent one ` +
-    'token at a time so that every hop shows its latency.'
-  );
-}
-
-// Records every change of the last assistant bubble's text, with its time, from inside the
-// page (a MutationObserver sees each render; polling from outside could miss steps).
-async function recordStream(page) {
-  await page.evaluate(() => {
-    const samples = [];
-    const start = performance.now();
-    const record = () => {
-      const bubbles = document.querySelectorAll('[data-testid="assistant-message"] .bubble');
-      const last = bubbles[bubbles.length - 1];
-      if (!last) return;
-      const text = last.textContent;
-      if (!samples.length || samples[samples.length - 1].text !== text) {
-        samples.push({ t: performance.now() - start, text });
-      }
-    };
-    window.__stream = { samples, observer: new MutationObserver(record) };
-    window.__stream.observer.observe(document.querySelector('main'), {
-      subtree: true,
-      childList: true,
-      characterData: true,
-    });
-  });
-}
-
-async function streamSamples(page) {
-  return page.evaluate(() => {
-    window.__stream.observer.disconnect();
-    return window.__stream.samples;
-  });
-}
 
 // Sends a message and checks that the reply rendered token by token.
 async function chatAndCheckStreaming(page, message, shot) {

@@ -21,47 +21,10 @@ import {
   stopStack,
   watchPage,
 } from './harness.js';
+import { expectedReply, recordStream, streamNow, streamSamples } from './chat_stream.js';
 
 const TOKEN_DELAY_MS = 80;
 const HSTS = 'max-age=63072000; includeSubDomains'; // docs/tls.md: the default [tls] hsts
-
-function expectedReply(message) {
-  return (
-    `You said: ${message}. Here is a streamed reply from the example orchestrator, sent one ` +
-    'token at a time so that every hop shows its latency.'
-  );
-}
-
-// Records each change of the last assistant bubble's text from inside the page, with the time.
-async function recordStream(page) {
-  await page.evaluate(() => {
-    const samples = [];
-    const start = performance.now();
-    const record = () => {
-      const bubbles = document.querySelectorAll('[data-testid="assistant-message"] .bubble');
-      const last = bubbles[bubbles.length - 1];
-      if (!last) return;
-      const text = last.textContent;
-      if (text && (!samples.length || samples[samples.length - 1].text !== text)) {
-        samples.push({ t: performance.now() - start, text });
-      }
-    };
-    const observer = new MutationObserver(record);
-    observer.observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
-    window.__stream = { samples, start, observer };
-  });
-}
-
-async function streamNow(page) {
-  return page.evaluate(() => performance.now() - window.__stream.start);
-}
-
-async function streamSamples(page) {
-  return page.evaluate(() => {
-    window.__stream.observer.disconnect();
-    return window.__stream.samples;
-  });
-}
 
 function lastReplyDone(page) {
   return page.locator('[data-testid="assistant-message"]').last().locator('.meta');
