@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/keys.h"
 
 namespace ew::config {
 namespace {
@@ -181,13 +182,9 @@ TEST(ProcessEnvironment, KeepsOnlyEdgewatchVariables) {
 // ---------------------------------------------------------------------------------------------
 // Loader
 
-KeySpec key(std::string name, Kind kind, std::string default_value, std::string help = "help") {
-  KeySpec spec;
-  spec.key = std::move(name);
-  spec.kind = kind;
-  spec.default_value = std::move(default_value);
-  spec.help = std::move(help);
-  return spec;
+// config::key with a placeholder help text: these tests are about values, not descriptions.
+KeySpec key(std::string name, Kind kind, std::string default_value) {
+  return config::key(std::move(name), kind, std::move(default_value), "help");
 }
 
 KeySpec bounded(KeySpec spec, double min, double max) {
