@@ -1,5 +1,6 @@
 #include "net/byte_stream.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/sendfile.h>
@@ -29,17 +30,80 @@ ByteStream::ByteStream(tcp::socket socket, asio::ssl::context& context,
 ByteStream::ByteStream(ByteStream&& other) noexcept
     : socket_(std::move(other.socket_)),
       ssl_(std::exchange(other.ssl_, nullptr)),
-      owner_(std::move(other.owner_)),
-      pending_write_(std::move(other.pending_write_)) {}
+      tls_state_(std::move(other.tls_state_)),
+      owner_(std::move(other.owner_)) {}
 
 ByteStream& ByteStream::operator=(ByteStream&& other) noexcept {
   if (this == &other) return *this;
   if (ssl_ != nullptr) SSL_free(ssl_);
   socket_ = std::move(other.socket_);
   ssl_ = std::exchange(other.ssl_, nullptr);
+  tls_state_ = std::move(other.tls_state_);
   owner_ = std::move(other.owner_);
-  pending_write_ = std::move(other.pending_write_);
   return *this;
+}
+
+namespace {
+
+// The socket BIO of OpenSSL, plus one fact it does not keep: whether the last read emptied the
+// socket (it returned less than asked, or nothing yet), which lets the next read wait at once.
+int socket_bio_read(BIO* bio, char* data, std::size_t size, std::size_t* read) {
+  auto* state = static_cast<ByteStream::TlsState*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  for (;;) {
+    ssize_t n = ::recv(state->fd, data, size, 0);
+    if (n > 0) {
+      state->drained = static_cast<std::size_t>(n) < size;
+      *read = static_cast<std::size_t>(n);
+      return 1;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    state->drained = true;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(bio);
+    return 0;  // end of stream, or an error in errno
+  }
+}
+
+int socket_bio_write(BIO* bio, const char* data, std::size_t size, std::size_t* written) {
+  auto* state = static_cast<ByteStream::TlsState*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  for (;;) {
+    ssize_t n = ::send(state->fd, data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      *written = static_cast<std::size_t>(n);
+      return 1;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) BIO_set_retry_write(bio);
+    return 0;
+  }
+}
+
+long socket_bio_ctrl(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  return command == BIO_CTRL_FLUSH ? 1 : 0;  // writes are never buffered here
+}
+
+int socket_bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+BIO_METHOD* socket_bio_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "edgewatch socket");
+    BIO_meth_set_read_ex(m, socket_bio_read);
+    BIO_meth_set_write_ex(m, socket_bio_write);
+    BIO_meth_set_ctrl(m, socket_bio_ctrl);
+    BIO_meth_set_create(m, socket_bio_create);
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
+
+bool ByteStream::tls_read_drained() const {
+  return tls_state_->drained && SSL_has_pending(ssl_) == 0;
 }
 
 ByteStream::~ByteStream() {
@@ -49,7 +113,11 @@ ByteStream::~ByteStream() {
 
 void ByteStream::attach_tls(asio::ssl::context& context, std::shared_ptr<const void> owner) {
   ssl_ = SSL_new(context.native_handle());
-  SSL_set_fd(ssl_, socket_.native_handle());
+  tls_state_ = std::make_unique<TlsState>();
+  tls_state_->fd = socket_.native_handle();
+  BIO* bio = BIO_new(socket_bio_method());
+  BIO_set_data(bio, tls_state_.get());
+  SSL_set_bio(ssl_, bio, bio);  // the SSL owns it now
   // Partial writes: a write returns once a record is out, as a socket write would. Moving write
   // buffer: a write that waited may be retried from another address with the same bytes.
   // Released buffers: an idle connection (a quiet WebSocket) holds no record buffers.
@@ -140,22 +208,22 @@ ByteStream::Want ByteStream::tls_write_step(asio::const_buffer from, std::size_t
   ec = {};
   // A write that waited is given its own bytes again, whatever the caller passes now (the
   // caller's data starts with the same bytes).
-  asio::const_buffer data = pending_write_.empty()
-                                ? from
-                                : asio::const_buffer(pending_write_.data(), pending_write_.size());
+  std::string& pending_write = tls_state_->pending_write;
+  asio::const_buffer data =
+      pending_write.empty() ? from : asio::const_buffer(pending_write.data(), pending_write.size());
   if (data.size() == 0) return Want::kNothing;
   errno = 0;
   int result = SSL_write_ex(ssl_, data.data(), data.size(), &bytes);
   if (result == 1) {
-    pending_write_.clear();
+    pending_write.clear();
     return Want::kNothing;
   }
   bytes = 0;
   Want want = classify(result, ec);
-  if (want != Want::kNothing && pending_write_.empty()) {
-    pending_write_.assign(static_cast<const char*>(data.data()), data.size());
+  if (want != Want::kNothing && pending_write.empty()) {
+    pending_write.assign(static_cast<const char*>(data.data()), data.size());
   }
-  if (ec) pending_write_.clear();
+  if (ec) pending_write.clear();
   return want;
 }
 

@@ -34,6 +34,7 @@
 #include <type_traits>
 
 #include "net/peek.h"
+#include "net/read_hints.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -76,7 +77,7 @@ class ByteStream {
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     if (!ssl_) return socket_.async_write_some(buffers, std::forward<Token>(token));
-    // One buffer at a time: a write that must wait keeps its bytes in pending_write_, and the
+    // One buffer at a time: a write that must wait keeps its bytes (TlsState), and the
     // caller's next write starts with the same bytes.
     return asio::async_compose<Token, void(error_code, std::size_t)>(
         TlsOp{this, {}, first_buffer(buffers), /*read=*/false}, token, socket_);
@@ -154,6 +155,17 @@ class ByteStream {
   void set_non_blocking();
   void set_no_delay();
 
+  // What the TLS side keeps at a fixed address: the socket BIO points at it, and the stream
+  // moves. Public only for OpenSSL's C callbacks.
+  struct TlsState {
+    int fd = -1;
+    bool drained = false;  // the last read from the socket emptied it
+    char readiness_byte = 0;
+    // The bytes of a TLS write that had to wait: OpenSSL must be given them again (it has
+    // already encrypted their record), and the caller's retry starts with them.
+    std::string pending_write;
+  };
+
  private:
   // What OpenSSL needs before an operation can go on.
   enum class Want : std::uint8_t { kNothing, kRead, kWrite };
@@ -226,6 +238,9 @@ class ByteStream {
   static constexpr std::size_t kGatherLimit = 16384;  // one TLS record
   static char* gather_scratch();
 
+  bool tls_read_drained() const;
+  asio::mutable_buffer readiness_buffer() { return asio::buffer(&tls_state_->readiness_byte, 1); }
+
   Want tls_read_step(asio::mutable_buffer into, std::size_t& bytes, error_code& ec);
   Want tls_write_step(asio::const_buffer from, std::size_t& bytes, error_code& ec);
   std::size_t tls_read(asio::mutable_buffer into, error_code& ec);
@@ -236,10 +251,8 @@ class ByteStream {
 
   tcp::socket socket_;
   SSL* ssl_ = nullptr;  // owned; null for a plain stream
+  std::unique_ptr<TlsState> tls_state_;
   std::shared_ptr<const void> owner_;
-  // The bytes of a TLS write that had to wait: OpenSSL must be given them again (it has already
-  // encrypted their record), and the caller's retry starts with them.
-  std::string pending_write_;
 };
 
 }  // namespace ew::net

@@ -52,6 +52,17 @@ struct AwaitedReadBuffer : boost::asio::mutable_buffer {
   explicit AwaitedReadBuffer(boost::asio::mutable_buffer buffer) : mutable_buffer(buffer) {}
 };
 
+// - ReadinessBuffer: for a reader that reads the socket itself (OpenSSL, on a TLS stream) and
+//   needs Asio only to wait. A receive into it reads nothing: it completes at once, with 0
+//   bytes, when Asio has seen the socket readable since the last such receive (an epoll event,
+//   even one that came while nothing waited), and otherwise waits for the next event; either
+//   way it marks the socket exhausted. So a reader that knows it emptied the socket waits
+//   without a read that can only fail with EAGAIN, and no event is lost: unlike async_wait,
+//   which ignores events that came before it.
+struct ReadinessBuffer : boost::asio::mutable_buffer {
+  explicit ReadinessBuffer(boost::asio::mutable_buffer buffer) : mutable_buffer(buffer) {}
+};
+
 }  // namespace ew
 
 namespace boost::asio::detail {
@@ -79,6 +90,12 @@ class ew_hinted_recv_op : public reactor_op {
   }
 
   bool was_short() const { return !ec_ && bytes_transferred_ < buffer_.size(); }
+  // Completes without reading, and tells the reactor the socket is exhausted.
+  status ready() {
+    ec_ = boost::system::error_code();
+    bytes_transferred_ = 0;
+    return done_and_exhausted;
+  }
   bool first_attempt() { return std::exchange(first_attempt_, false); }
 
  private:
@@ -106,6 +123,20 @@ struct ew_awaited_hint {
   static reactor_op::status perform(Op& op) {
     return op.first_attempt() ? reactor_op::not_done : op.receive();
   }
+};
+
+struct ew_readiness_hint {
+  template <class Op>
+  static reactor_op::status perform(Op& op) {
+    return op.ready();
+  }
+};
+
+template <>
+class reactive_socket_recv_op_base<ew::ReadinessBuffer>
+    : public ew_hinted_recv_op<ew_readiness_hint> {
+ public:
+  using ew_hinted_recv_op::ew_hinted_recv_op;
 };
 
 template <>

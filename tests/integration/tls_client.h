@@ -49,6 +49,8 @@ class TlsClient {
   HttpResponse read_head(std::chrono::milliseconds timeout = 5s);
   // Bytes read past a head by read_head() and not yet returned.
   std::string take_buffered();
+  // Puts bytes back in front of what is read next (read past one answer, part of the next).
+  void push_back(std::string bytes) { buffered_ = std::move(bytes) + buffered_; }
 
  private:
   bool wait_readable(std::chrono::milliseconds timeout) const;

@@ -417,6 +417,42 @@ TEST(Tls, GatewayReachesHttpsUpstreamsVerifiedAgainstTheConfiguredCa) {
   EXPECT_EQ(fetch(*lax).status, 200);
 }
 
+// Full TLS records one after another (a large body), then more requests on the same connection,
+// two of them sent in one write: every byte read, nothing left waiting.
+TEST(Tls, LargeUploadsAndPipelinedRequestsOverOneConnection) {
+  Edge edge;
+  CaptureUpstream upstream;
+  ServerProcess server({"--upstream", upstream.url(), "--root", edge.root()}, edge.env());
+  TlsClient client(https_port(server), verified(edge));
+  ASSERT_TRUE(client.connected()) << client.error();
+  std::string body(3 * 1024 * 1024 + 123, 'u');
+  HttpResponse uploaded = client.request(
+      "POST /api/upload HTTP/1.1\r\nHost: localhost\r\n"
+      "Content-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body,
+      20s);
+  EXPECT_EQ(uploaded.status, 200);
+  EXPECT_EQ(uploaded.body, std::to_string(body.size()));
+  EXPECT_EQ(upstream.body_bytes(), body.size());
+
+  const std::string one = "GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  ASSERT_TRUE(client.send(one + one));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse head = client.read_head();
+    ASSERT_EQ(head.status, 200) << i;
+    std::string rest = client.take_buffered();
+    std::size_t length = std::stoul(head.header("content-length"));
+    while (rest.size() < length) {
+      std::string more = client.read_some();
+      ASSERT_FALSE(more.empty()) << "answer " << i << " stalled at " << rest.size();
+      rest += more;
+    }
+    EXPECT_EQ(rest.substr(0, length), "<!doctype html><title>app</title>\n");
+    // What follows the first answer is the start of the second: hand it back.
+    if (rest.size() > length) client.push_back(rest.substr(length));
+  }
+}
+
 TEST(Tls, GatewayTellsTheUpstreamTheClientUsedHttps) {
   Edge edge;
   CaptureUpstream upstream;
