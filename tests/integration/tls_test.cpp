@@ -117,6 +117,32 @@ TEST(Tls, KeepAliveCarriesManyRequestsAndLargeFilesWithoutSendfile) {
   EXPECT_EQ(range.body, big.substr(4096, 5));
 }
 
+// The static edge answers over TLS as over HTTP: a compressed variant, a 304 for its ETag, and
+// the frontend's runtime configuration.
+TEST(Tls, CompressedVariantsRevalidationAndConfigOverTls) {
+  Edge edge;
+  ServerProcess server({"--root", edge.root()}, edge.env());
+  TlsClient client(https_port(server), verified(edge));
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string asset = "/assets/app-B1x2y3z4.js";
+  HttpResponse br = client.request("GET " + asset +
+                                   " HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: br\r\n\r\n");
+  EXPECT_EQ(br.status, 200);
+  EXPECT_EQ(br.header("content-encoding"), "br");
+  EXPECT_LT(br.body.size(), 4000u);
+  std::string etag = br.header("etag");
+  ASSERT_FALSE(etag.empty());
+  HttpResponse unchanged = client.request("GET " + asset +
+                                          " HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: br\r\n"
+                                          "If-None-Match: " +
+                                          etag + "\r\n\r\n");
+  EXPECT_EQ(unchanged.status, 304);
+  EXPECT_EQ(unchanged.header("strict-transport-security"), "max-age=63072000; includeSubDomains");
+  HttpResponse config = client.request(get("/config.json"));
+  EXPECT_EQ(config.status, 200);
+  EXPECT_NE(config.body.find("websocketUrl"), std::string::npos) << config.body;
+}
+
 TEST(Tls, CurlVerifiesTheChainAndGetsHealth) {
   Edge edge;
   ServerProcess server({}, edge.env());
