@@ -151,6 +151,19 @@ asio::awaitable<error_code> ByteStream::connect(const std::string& host, std::ui
   co_return ec ? ec : error_code(asio::error::host_not_found);
 }
 
+bool ByteStream::write_at_once(std::span<const asio::const_buffer> buffers,
+                               std::optional<Rest>& rest, error_code& ec) {
+  std::size_t sent = write_now(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec || sent == asio::buffer_size(buffers)) return true;
+  rest.emplace(buffers);
+  rest->consume(sent);
+  return false;
+}
+
 bool ByteStream::start_tls_client(asio::ssl::context& context, std::shared_ptr<const void> owner,
                                   std::string_view host, bool verify) {
   attach_tls(context, std::move(owner));

@@ -26,9 +26,11 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -105,6 +107,14 @@ class ByteStream {
     if (!ssl_) return socket_.write_some(buffers, ec);
     return tls_write(gather(buffers), ec);
   }
+  // What write_at_once() leaves for an asynchronous write.
+  using Rest = boost::beast::buffers_suffix<std::span<const asio::const_buffer>>;
+  // Writes what the socket takes at once, without a trip through the event loop (an
+  // asynchronous write costs one even when the kernel takes every byte, the usual case for a
+  // token or a small answer). True when that settled it (all sent, or an error in `ec`);
+  // otherwise `rest` holds what the caller must still write with async_write.
+  bool write_at_once(std::span<const asio::const_buffer> buffers, std::optional<Rest>& rest,
+                     error_code& ec);
   // The same, reading.
   template <class MutableBuffers>
   std::size_t read_now(const MutableBuffers& buffers, error_code& ec) {

@@ -98,22 +98,6 @@ ResponseHead response_head(const ResponseParser& parser, bool upgrade) {
   return head;
 }
 
-// Sends what the stream takes at once, without a trip through the event loop. True when that
-// settled it (all sent, or an error in `ec`); otherwise `rest` holds what is left to send.
-using Rest = beast::buffers_suffix<std::span<const net::const_buffer>>;
-bool send_now(ByteStream& stream, std::span<const net::const_buffer> buffers,
-              std::optional<Rest>& rest, error_code& ec) {
-  std::size_t sent = stream.write_now(buffers, ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) {
-    ec = {};
-    sent = 0;
-  }
-  if (ec || sent == beast::buffer_bytes(buffers)) return true;
-  rest.emplace(buffers);
-  rest->consume(sent);
-  return false;
-}
-
 // One attempt of one request against one upstream.
 class Exchange {
  public:
@@ -208,8 +192,8 @@ net::awaitable<error_code> Exchange::send_request() {
       upstream_request_head(ctx_.request, target_, forward, framing, length.value_or(0));
   error_code ec;
   std::array<net::const_buffer, 1> head_buffer{net::buffer(head)};
-  std::optional<Rest> rest;
-  if (send_now(stream_, head_buffer, rest, ec)) {
+  std::optional<ByteStream::Rest> rest;
+  if (stream_.write_at_once(head_buffer, rest, ec)) {
     nothing_pending_ = !ec && reused_ && framing == BodyFraming::kNone;
   } else {
     co_await net::async_write(stream_, *rest, with_ec(ec));
@@ -232,7 +216,7 @@ net::awaitable<error_code> Exchange::send_request() {
     // The request body as the upstream gets it: chunked framing when its length is unknown.
     ew::net::FramedPieces pieces({}, chunk.data(), piece.size, framing == BodyFraming::kChunked);
     rest.reset();
-    if (!send_now(stream_, pieces.buffers(), rest, ec)) {
+    if (!stream_.write_at_once(pieces.buffers(), rest, ec)) {
       co_await net::async_write(stream_, *rest, with_ec(ec));
     }
     if (ec) co_return ec;

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -149,25 +148,12 @@ void Http1Exchange::format_head(const ResponseHead& head, Framing framing) {
   end_head(link_.head);
 }
 
-// Sends what the connection takes at once, without a trip through the event loop (an
-// asynchronous write costs one even when the kernel takes every byte, the usual case for a
-// token or a small answer). True when that settled it (all sent, or the connection failed);
-// otherwise `rest` holds what the caller must still write asynchronously.
+// Sends what the connection takes at once; false leaves `rest` to write asynchronously.
 bool Http1Exchange::send_now(const ew::net::FramedPieces& pieces, std::optional<Rest>& rest) {
   error_code ec;
-  std::size_t sent = link_.stream.write_now(pieces.buffers(), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    ec = {};
-    sent = 0;
-  }
-  if (ec) {
-    broken_ = true;
-    return true;
-  }
-  if (sent == beast::buffer_bytes(pieces.buffers())) return true;
-  rest.emplace(pieces.buffers());
-  rest->consume(sent);
-  return false;
+  bool settled = link_.stream.write_at_once(pieces.buffers(), rest, ec);
+  if (ec) broken_ = true;
+  return settled;
 }
 
 asio::awaitable<bool> Http1Exchange::interim(const ResponseHead& head) {

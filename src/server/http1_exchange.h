@@ -6,7 +6,6 @@
 // Boost 1.74's asio/awaitable.hpp needs <utility> first with g++ 12.
 #include <utility>
 
-#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -68,7 +67,7 @@ class Http1Exchange final : public BodyReader, public ResponseWriter {
  private:
   struct HangupWatch;
   void format_head(const ResponseHead& head, Framing framing);
-  using Rest = boost::beast::buffers_suffix<std::span<const boost::asio::const_buffer>>;
+  using Rest = ew::net::ByteStream::Rest;
   bool send_now(const ew::net::FramedPieces& pieces, std::optional<Rest>& rest);
   bool look_at_client();
 
